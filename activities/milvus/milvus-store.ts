@@ -1,0 +1,349 @@
+import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
+import { MemflowError } from '../../src/errors';
+import { assertTenant, buildFilter } from './milvus-filter';
+import {
+  HYBRID_PROPERTY,
+  IDENTITY_PROPERTY,
+  MAX_TEXT_BYTES,
+  META_FIELDS,
+  SCHEMA_PROPERTY,
+  SCHEMA_VERSION,
+  assertCollectionName,
+  assertIdentity,
+  bm25Function,
+  chunkFields,
+  describeIdentity,
+  fromEntity,
+  indexParams,
+  parseIdentity,
+  sameIdentity,
+  toEntity,
+} from './milvus-schema';
+import { checkStatus, isNotLoaded, wrapTransport } from './milvus-status';
+import { SerialQueue } from './serial-queue';
+import type {
+  ChunkFilter,
+  ChunkMeta,
+  ChunkRow,
+  CollectionInfo,
+  EmbeddingIdentity,
+  SearchHit,
+  SearchRequest,
+  VectorStore,
+} from './vector-store';
+
+export interface MilvusStoreOptions {
+  address: string;
+  token?: string;
+  ssl?: boolean;
+  /** milvus-lite: serialize writes and flush after each batch (its WAL breaks under concurrent writes). */
+  flavor: 'lite' | 'standalone';
+  timeoutMs?: number;
+}
+
+/** The concrete collection's identity never changes, so it is cached; aliases are always resolved. */
+export class MilvusVectorStore implements VectorStore {
+  private readonly client: MilvusClient;
+  private readonly writes = new SerialQueue();
+  private readonly known = new Map<string, CollectionInfo>();
+
+  constructor(private readonly options: MilvusStoreOptions) {
+    this.client = new MilvusClient({
+      address: options.address,
+      token: options.token,
+      ssl: options.ssl ?? false,
+      timeout: options.timeoutMs ?? 30_000,
+      channelOptions: { 'grpc.keepalive_time_ms': 300_000 },
+    });
+    // Surfaced by the first call instead of as an unhandled rejection.
+    this.client.connectPromise.catch(() => undefined);
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    let reply: T;
+    try {
+      reply = await fn();
+    } catch (err) {
+      wrapTransport(err, operation);
+    }
+    checkStatus(reply, operation);
+    return reply;
+  }
+
+  private write<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.writes.run(() => this.call(operation, fn));
+  }
+
+  private async flush(collection: string): Promise<void> {
+    if (this.options.flavor === 'lite') await this.call('flush', () => this.client.flush({ collection_names: [collection] }));
+  }
+
+  async createCollection(name: string, identity: EmbeddingIdentity): Promise<CollectionInfo> {
+    assertCollectionName(name);
+    assertIdentity(identity);
+    const existing = await this.describeCollection(name);
+    if (existing) {
+      if (existing.name !== name) {
+        throw new MemflowError('COLLECTION_EXISTS', `${name} is an alias of ${existing.name}, not a collection.`);
+      }
+      if (!sameIdentity(existing.identity, identity)) {
+        throw new MemflowError(
+          'EMBEDDING_MISMATCH',
+          `Collection ${name} already exists for ${describeIdentity(existing.identity)}, not ${describeIdentity(identity)}. ` +
+            'Use a new versioned collection for a different embedding model.',
+        );
+      }
+      await this.load(name);
+      return existing;
+    }
+    const hybrid = await this.createWithFallback(name, identity);
+    await this.load(name);
+    const info: CollectionInfo = { name, identity, hybrid, aliases: [] };
+    this.known.set(name, info);
+    return info;
+  }
+
+  /** BM25 needs Milvus ≥ 2.5; older servers get a dense-only collection (recorded in its properties). */
+  private async createWithFallback(name: string, identity: EmbeddingIdentity): Promise<boolean> {
+    for (const hybrid of [true, false]) {
+      try {
+        await this.write('createCollection', () =>
+          this.client.createCollection({
+            collection_name: name,
+            fields: chunkFields(identity.dim, hybrid),
+            functions: hybrid ? [bm25Function()] : [],
+            index_params: indexParams(identity.metric, hybrid),
+            properties: {
+              [IDENTITY_PROPERTY]: JSON.stringify(identity),
+              [HYBRID_PROPERTY]: String(hybrid),
+              [SCHEMA_PROPERTY]: SCHEMA_VERSION,
+            },
+          }),
+        );
+        return hybrid;
+      } catch (err) {
+        if (!hybrid || !(err instanceof MemflowError) || !/bm25|function|analyzer|sparse/i.test(err.message)) throw err;
+      }
+    }
+    return false;
+  }
+
+  private async load(name: string): Promise<void> {
+    await this.call('loadCollection', () => this.client.loadCollectionSync({ collection_name: name }));
+  }
+
+  async describeCollection(name: string): Promise<CollectionInfo | undefined> {
+    assertCollectionName(name);
+    const cached = this.known.get(name);
+    if (cached) return cached;
+    let reply;
+    try {
+      reply = await this.call('describeCollection', () => this.client.describeCollection({ collection_name: name }));
+    } catch (err) {
+      if (err instanceof MemflowError && err.code === 'COLLECTION_NOT_FOUND') return undefined;
+      throw err;
+    }
+    const identity = parseIdentity(reply.properties);
+    if (!identity) {
+      throw new MemflowError(
+        'EMBEDDING_MISMATCH',
+        `Collection ${reply.collection_name} records no embedding identity (${IDENTITY_PROPERTY}); it was not created by memflow.`,
+      );
+    }
+    const info: CollectionInfo = {
+      name: reply.collection_name,
+      identity,
+      hybrid: reply.properties.some((p) => p.key === HYBRID_PROPERTY && p.value === 'true'),
+      aliases: reply.aliases ?? [],
+    };
+    // Only concrete names are cached: an alias may be re-pointed by another process at any time.
+    if (info.name === name) this.known.set(name, info);
+    return info;
+  }
+
+  private async requireCollection(name: string): Promise<CollectionInfo> {
+    const info = await this.describeCollection(name);
+    if (!info) throw new MemflowError('COLLECTION_NOT_FOUND', `Collection ${name} does not exist.`);
+    return info;
+  }
+
+  async dropCollection(name: string): Promise<boolean> {
+    assertCollectionName(name);
+    this.known.delete(name);
+    const exists = await this.call('hasCollection', () => this.client.hasCollection({ collection_name: name }));
+    if (!exists.value) return false;
+    await this.write('dropCollection', () => this.client.dropCollection({ collection_name: name }));
+    return true;
+  }
+
+  async listCollections(prefix = ''): Promise<string[]> {
+    const reply = await this.call('showCollections', () => this.client.showCollections());
+    return reply.data.map((c) => c.name).filter((n) => n.startsWith(prefix)).sort();
+  }
+
+  async setAlias(alias: string, collection: string): Promise<void> {
+    assertCollectionName(alias);
+    await this.requireCollection(collection);
+    const current = await this.resolveAlias(alias);
+    if (current === collection) return;
+    if (current === undefined) {
+      await this.write('createAlias', () => this.client.createAlias({ alias, collection_name: collection }));
+    } else {
+      await this.write('alterAlias', () => this.client.alterAlias({ alias, collection_name: collection }));
+    }
+  }
+
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    assertCollectionName(alias);
+    try {
+      const reply = await this.call('describeAlias', () => this.client.describeAlias({ alias, collection_name: alias }));
+      return reply.collection || undefined;
+    } catch (err) {
+      if (err instanceof MemflowError && (err.code === 'COLLECTION_NOT_FOUND' || /alias/i.test(err.message))) return undefined;
+      throw err;
+    }
+  }
+
+  async dropAlias(alias: string): Promise<boolean> {
+    if ((await this.resolveAlias(alias)) === undefined) return false;
+    await this.write('dropAlias', () => this.client.dropAlias({ alias }));
+    return true;
+  }
+
+  /** Refuses the whole batch, writing nothing, unless every row matches the collection's identity. */
+  async upsert(collection: string, rows: ChunkRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const info = await this.requireCollection(collection);
+    for (const row of rows) {
+      assertTenant(row.tenant);
+      this.assertVector(info, row.vector, row.embeddingModel, `chunk ${row.id}`);
+      if (Buffer.byteLength(row.text, 'utf8') > MAX_TEXT_BYTES) {
+        throw new MemflowError('INVALID_INPUT', `Chunk ${row.id} text exceeds ${MAX_TEXT_BYTES} bytes; chunk it smaller.`);
+      }
+    }
+    const reply = await this.write('upsert', () =>
+      this.client.upsert({ collection_name: info.name, data: rows.map(toEntity) }),
+    );
+    const written = Number(reply.upsert_cnt);
+    if (written !== rows.length) {
+      throw new MemflowError('VECTOR_STORE_ERROR', `Milvus upsert wrote ${written} of ${rows.length} rows.`, { retryable: true });
+    }
+    await this.flush(info.name);
+    return written;
+  }
+
+  async deleteByIds(collection: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const info = await this.requireCollection(collection);
+    const reply = await this.write('delete', () => this.client.delete({ collection_name: info.name, ids }));
+    await this.flush(info.name);
+    return Number(reply.delete_cnt);
+  }
+
+  async deleteWhere(collection: string, tenant: string, filter: ChunkFilter): Promise<number> {
+    const info = await this.requireCollection(collection);
+    const expr = buildFilter(tenant, filter);
+    const reply = await this.write('delete', () => this.client.delete({ collection_name: info.name, filter: expr }));
+    await this.flush(info.name);
+    return Number(reply.delete_cnt);
+  }
+
+  private assertVector(info: CollectionInfo, vector: number[], model: string, what: string): void {
+    const want = info.identity;
+    if (model !== want.model || vector.length !== want.dim) {
+      throw new MemflowError(
+        'EMBEDDING_MISMATCH',
+        `${what} was embedded by ${model} (${vector.length}-d) but collection ${info.name} holds ${describeIdentity(want)}. ` +
+          'Embed with the collection\'s model, or re-embed into a new collection with `memflow reindex start`.',
+      );
+    }
+    if (!vector.every(Number.isFinite)) throw new MemflowError('INVALID_INPUT', `${what} has a non-finite vector component.`);
+  }
+
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    assertTenant(request.tenant);
+    if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) {
+      throw new MemflowError('INVALID_INPUT', `Search limit must be 1-1000, got ${request.limit}.`);
+    }
+    const info = await this.requireCollection(request.collection);
+    if (!sameIdentity(request.identity, info.identity)) {
+      throw new MemflowError(
+        'EMBEDDING_MISMATCH',
+        `Query embedded by ${describeIdentity(request.identity)} cannot search ${info.name}, which holds ${describeIdentity(info.identity)}.`,
+      );
+    }
+    this.assertVector(info, request.vector, request.identity.model, 'Query vector');
+    const filter = buildFilter(request.tenant, request.filter);
+    const outputFields = request.includeText ? [...META_FIELDS, 'text'] : META_FIELDS;
+    const run = (): Promise<{ status: unknown; results: unknown }> =>
+      request.hybridText && info.hybrid
+        ? this.client.search({
+            collection_name: info.name,
+            data: [
+              { data: request.vector, anns_field: 'vector', params: { metric_type: info.identity.metric }, expr: filter },
+              { data: request.hybridText, anns_field: 'sparse', params: { metric_type: 'BM25' }, expr: filter },
+            ],
+            rerank: RRFRanker(60),
+            filter,
+            limit: request.limit,
+            output_fields: outputFields,
+          })
+        : this.client.search({
+            collection_name: info.name,
+            data: [request.vector],
+            anns_field: 'vector',
+            metric_type: info.identity.metric,
+            filter,
+            limit: request.limit,
+            output_fields: outputFields,
+          });
+    let reply;
+    try {
+      reply = await this.call('search', run);
+    } catch (err) {
+      if (!isNotLoaded(err)) throw err;
+      await this.load(info.name);
+      reply = await this.call('search', run);
+    }
+    const hits = reply.results as unknown as Record<string, unknown>[];
+    return hits.map((h) => ({ ...fromEntity(h), score: Number(h.score) }));
+  }
+
+  async query(
+    collection: string,
+    options: { tenant?: string; filter?: ChunkFilter; limit: number; offset?: number; includeText?: boolean },
+  ): Promise<ChunkMeta[]> {
+    const info = await this.requireCollection(collection);
+    const expr = buildFilter(options.tenant, options.filter) || 'id != ""';
+    const reply = await this.call('query', () =>
+      this.client.query({
+        collection_name: info.name,
+        filter: expr,
+        output_fields: options.includeText ? [...META_FIELDS, 'text'] : META_FIELDS,
+        limit: Math.min(options.limit, 1000),
+        offset: options.offset ?? 0,
+      }),
+    );
+    return (reply.data as Record<string, unknown>[]).map(fromEntity).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async count(collection: string, options: { tenant?: string; filter?: ChunkFilter } = {}): Promise<number> {
+    const info = await this.requireCollection(collection);
+    const expr = buildFilter(options.tenant, options.filter);
+    const reply = await this.call('count', () =>
+      this.client.count({ collection_name: info.name, ...(expr ? { expr } : {}) }),
+    );
+    return Number(reply.data);
+  }
+
+  async loadAll(prefix: string): Promise<string[]> {
+    const names = await this.listCollections(prefix);
+    for (const name of names) await this.load(name);
+    return names;
+  }
+
+  async close(): Promise<void> {
+    await this.writes.run(async () => undefined);
+    await this.client.closeConnection();
+  }
+}

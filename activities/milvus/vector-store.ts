@@ -1,0 +1,91 @@
+/**
+ * The narrow vector-store interface activities depend on. `MilvusVectorStore` implements it against
+ * any Milvus-API server (milvus-lite, Milvus standalone/distributed, Zilliz Cloud).
+ */
+export type Metric = 'COSINE' | 'IP' | 'L2';
+
+/** Which model produced a collection's vectors. Writes and searches must match it exactly. */
+export interface EmbeddingIdentity {
+  model: string;
+  dim: number;
+  metric: Metric;
+}
+
+/** One chunk as stored: metadata plus its vector, tagged with the model that produced it. */
+export interface ChunkRow {
+  id: string;
+  tenant: string;
+  docId: string;
+  docVersion: number;
+  ordinal: number;
+  text: string;
+  title: string;
+  source: string;
+  headingPath: string;
+  embeddingModel: string;
+  vector: number[];
+}
+
+export type ChunkMeta = Omit<ChunkRow, 'vector' | 'text'> & { text?: string };
+
+/** Structured filters; the store builds the expression itself, so callers never inject one. */
+export interface ChunkFilter {
+  docIds?: string[];
+  sources?: string[];
+  /** Only chunks of these (docId, version) pairs' versions, e.g. to hide a version being written. */
+  docVersions?: number[];
+}
+
+export interface SearchRequest {
+  collection: string;
+  /** Always enforced: results come from this tenant only. */
+  tenant: string;
+  vector: number[];
+  /** Identity of the model that embedded `vector`; refused unless it matches the collection's. */
+  identity: EmbeddingIdentity;
+  limit: number;
+  filter?: ChunkFilter;
+  /** When set and the collection supports it, a BM25 sparse search is fused with the dense one (RRF). */
+  hybridText?: string;
+  includeText?: boolean;
+}
+
+export interface SearchHit extends ChunkMeta {
+  score: number;
+}
+
+export interface CollectionInfo {
+  /** The concrete collection (an alias is resolved). */
+  name: string;
+  identity: EmbeddingIdentity;
+  hybrid: boolean;
+  aliases: string[];
+}
+
+export interface VectorStore {
+  /** Creates the collection (idempotent when it exists with the same identity) and loads it. */
+  createCollection(name: string, identity: EmbeddingIdentity): Promise<CollectionInfo>;
+  /** Resolves aliases; undefined when neither a collection nor an alias has that name. */
+  describeCollection(name: string): Promise<CollectionInfo | undefined>;
+  /** Idempotent: false when it did not exist. */
+  dropCollection(name: string): Promise<boolean>;
+  listCollections(prefix?: string): Promise<string[]>;
+  /** Points `alias` at `collection` atomically, creating it if needed. */
+  setAlias(alias: string, collection: string): Promise<void>;
+  /** The collection behind `alias`, or undefined. */
+  resolveAlias(alias: string): Promise<string | undefined>;
+  dropAlias(alias: string): Promise<boolean>;
+  upsert(collection: string, rows: ChunkRow[]): Promise<number>;
+  deleteByIds(collection: string, ids: string[]): Promise<number>;
+  deleteWhere(collection: string, tenant: string, filter: ChunkFilter): Promise<number>;
+  search(request: SearchRequest): Promise<SearchHit[]>;
+  /** Pages through chunk metadata in id order (limit ≤ 1000). */
+  query(
+    collection: string,
+    options: { tenant?: string; filter?: ChunkFilter; limit: number; offset?: number; includeText?: boolean },
+  ): Promise<ChunkMeta[]>;
+  count(collection: string, options?: { tenant?: string; filter?: ChunkFilter }): Promise<number>;
+  /** Loads every collection with the prefix (load state is not persisted by milvus-lite). */
+  loadAll(prefix: string): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { run as runWorker } from '../../workers/worker';
+import { loadConfig } from '../config';
+import { MemflowError, errorMessage } from '../errors';
+import { runHealthCheck, startCommand } from './start';
+import { migrateCommand, stackCommand } from './stack-commands';
+
+const USAGE = `memflow — durable agent orchestration on Temporal
+
+Usage:
+  memflow start                     stack up + worker + the main job (health report)
+  memflow stack up|down|status [--json]
+  memflow migrate                   apply pending SQL migrations
+  memflow worker                    run a worker in the foreground (Ctrl-C stops it gracefully)
+  memflow health [--json]           run the health-check workflow through the worker
+
+Configuration comes from environment variables; see README.md.`;
+
+export interface CliContext {
+  json: boolean;
+  print(text: string): void;
+  log(line: string): void;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const json = values.json === true;
+  const ctx: CliContext = {
+    json,
+    print: (text) => console.log(text),
+    // Progress goes to stderr so `--json` output on stdout stays machine-readable.
+    log: (line) => console.error(line),
+  };
+  const config = loadConfig();
+  switch (command) {
+    case 'stack':
+      return stackCommand(config, rest, ctx);
+    case 'migrate':
+      return migrateCommand(config, ctx);
+    case 'worker':
+      await runWorker();
+      return 0;
+    case 'start':
+      return startCommand(config, ctx);
+    case 'health':
+      return runHealthCheck(config, ctx);
+    default:
+      console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof MemflowError) {
+      console.error(`memflow: ${err.code}: ${err.message}`);
+    } else {
+      console.error(`memflow: ${errorMessage(err)}`);
+      if (process.env.MEMFLOW_DEBUG) console.error(err);
+    }
+    process.exitCode = 1;
+  },
+);

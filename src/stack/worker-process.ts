@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MemflowConfig } from '../config';
+import { REPO_ROOT } from '../config';
+import type { ProcessRecord } from './processes';
+import { MemflowError } from '../errors';
+import { isProcessAlive, runningRecord, sleep, startDetached, stopProcess, tailFile } from './processes';
+
+/** Printed by `memflow worker` once it polls; `memflow start` waits for it. */
+export const WORKER_READY_LINE = 'memflow worker polling';
+
+export const WORKER = 'worker';
+
+/**
+ * Starts `memflow worker` in the background (replacing a running one so code changes take effect).
+ * The worker inherits this process's environment, so it sees the same configuration.
+ */
+export async function restartWorker(config: MemflowConfig): Promise<ProcessRecord> {
+  await stopWorker(config);
+  return startDetached({
+    name: WORKER,
+    command: process.execPath,
+    args: [path.join(REPO_ROOT, 'bin', 'memflow.js'), 'worker'],
+    runDir: config.paths.run,
+    logDir: config.paths.logs,
+    cwd: REPO_ROOT,
+  });
+}
+
+/** Waits until the worker logs that it polls, failing fast (with its log) if it exits first. */
+export async function waitForWorker(record: ProcessRecord, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(record.pid)) {
+      throw new MemflowError('SERVICE_UNHEALTHY', `The worker exited during start-up. Its log:\n${tailFile(record.logFile, 25)}`);
+    }
+    if (readLogSince(record).includes(WORKER_READY_LINE)) return;
+    await sleep(200);
+  }
+  throw new MemflowError('SERVICE_UNHEALTHY', `The worker did not start polling within ${timeoutMs / 1000}s. Its log:\n${tailFile(record.logFile, 25)}`);
+}
+
+function readLogSince(record: ProcessRecord): string {
+  try {
+    // startDetached writes a `--- <time> starting …` marker before each start: read after the last one.
+    const log = fs.readFileSync(record.logFile, 'utf8');
+    return log.slice(Math.max(0, log.lastIndexOf('\n--- ')));
+  } catch {
+    return '';
+  }
+}
+
+export function workerRecord(config: MemflowConfig): ProcessRecord | undefined {
+  return runningRecord(config.paths.run, WORKER);
+}
+
+/** SIGTERM: the worker stops polling, finishes in-flight tasks within its grace time, then exits. */
+export function stopWorker(config: MemflowConfig) {
+  return stopProcess(config.paths.run, WORKER, 'SIGTERM', 30_000);
+}

@@ -1,0 +1,61 @@
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { MilvusVectorStore } from '../activities/milvus/milvus-store';
+import type { MemflowConfig } from '../src/config';
+import { loadConfig } from '../src/config';
+import { createPool } from '../src/db/pool';
+import { WORKER_READY_LINE } from '../src/stack/worker-process';
+import { connectWorker } from '../src/temporal/connection';
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Resolves when the worker has stopped and every client is closed. */
+  run(): Promise<void>;
+}
+
+/** Builds a worker with its clients; used by the `memflow worker` process and by tests. */
+export async function createWorker(config: MemflowConfig, options: { taskQueue?: string } = {}): Promise<WorkerHandle> {
+  const db = createPool(config.postgres.url);
+  const vectors = new MilvusVectorStore({
+    address: config.milvus.address,
+    token: config.milvus.token,
+    ssl: config.milvus.ssl,
+    flavor: config.milvus.flavor,
+  });
+  await vectors.loadAll(config.milvus.collectionPrefix);
+  const connection = await connectWorker(config);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities({ db, vectors, collectionPrefix: config.milvus.collectionPrefix }),
+    shutdownGraceTime: '20s',
+  });
+  return {
+    worker,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await Promise.allSettled([vectors.close(), db.end(), connection.close()]);
+      }
+    },
+  };
+}
+
+/** `memflow worker`: runs until SIGINT/SIGTERM (the SDK drains in-flight tasks first). */
+export async function run(): Promise<void> {
+  const config = loadConfig();
+  const handle = await createWorker(config);
+  const running = handle.run();
+  console.log(`${WORKER_READY_LINE} ${config.temporal.address} task queue ${config.temporal.taskQueue}`);
+  await running;
+}
+
+if (require.main === module) {
+  run().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
