@@ -125,16 +125,14 @@ function splitSection(text: string, { maxTokens, overlapTokens, countTokens }: L
     return last;
   }
 
-  /** Where the next chunk starts: ≤ overlapTokens back, at a sentence start if that keeps half of it. */
+  /** Where the next chunk starts: ≤ overlapTokens back, at a sentence or line start if that keeps half of it. */
   function overlapStart(last: number): number {
     if (overlapTokens === 0 || last === first || tokens(last, last) > overlapTokens) return last + 1;
-    const back = gallop(0, last - first - 1, (k) => tokens(last - k, last) <= overlapTokens);
-    const earliest = last - back;
-    for (let start = earliest; start <= last; start += 1) {
-      if (start > 0 && boundaryAfter(start - 1) >= Boundary.Sentence) {
-        if (tokens(start, last) * 2 >= overlapTokens) return start;
-        break;
-      }
+    const earliest = last - gallop(0, last - first - 1, (back) => tokens(last - back, last) <= overlapTokens);
+    for (const wanted of [Boundary.Sentence, Boundary.Line]) {
+      let start = earliest;
+      while (start <= last && boundaryAfter(start - 1) < wanted) start += 1;
+      if (start <= last && tokens(start, last) * 2 >= overlapTokens) return start;
     }
     return earliest;
   }

@@ -15,10 +15,13 @@ const CHROME_CLASSES = ['navheader', 'navfooter', 'toc'];
 /** A `header`/`footer` inside these belongs to that content; elsewhere it is the site's banner. */
 const SECTIONING_TAGS = new Set(['article', 'aside', 'main', 'section']);
 
+/** DocBook admonitions title themselves with an `h3` ("Tip", "Note") that is no section heading. */
+const ADMONITION_CLASSES = ['note', 'tip', 'warning', 'caution', 'important'];
+
 const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'dd', 'details', 'div', 'dl', 'dt',
   'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'li', 'main', 'ol', 'p',
-  'section', 'summary', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul',
+  'section', 'summary', 'table', 'ul',
 ]); // prettier-ignore
 
 const HEADING_LEVEL: Readonly<Record<string, number>> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
@@ -45,7 +48,7 @@ export function parseHtml(html: string, fallbackTitle = ''): ParsedDocument {
   const upTitle = collapseWhitespace(root.querySelector('.navheader a[accesskey="u"]')?.getAttribute('title') ?? '');
   const builder = new SectionBuilder(upTitle === '' ? [] : [upTitle]);
   const collector = new InlineCollector(builder);
-  walk(root.querySelector('body') ?? root, collector, false);
+  walk(root.querySelector('body') ?? root, collector, { inSectioning: false, inAdmonition: false });
   collector.endBlock();
   return { title, sections: builder.finish() };
 }
@@ -64,8 +67,10 @@ class InlineCollector {
     this.inline += '\n';
   }
 
+  /** Cells of a table row are joined with ` | `; each row is one line. */
   cellSeparator(): void {
-    if (this.inline.trim() !== '') this.inline += ' | ';
+    const row = this.inline.slice(this.inline.lastIndexOf('\n') + 1);
+    if (row.trim() !== '') this.inline += ' | ';
   }
 
   endBlock(): void {
@@ -74,19 +79,25 @@ class InlineCollector {
   }
 }
 
-function walk(node: Node, out: InlineCollector, inSectioning: boolean): void {
+interface WalkContext {
+  inSectioning: boolean;
+  inAdmonition: boolean;
+}
+
+function walk(node: Node, out: InlineCollector, context: WalkContext): void {
   if (node instanceof TextNode) {
     out.text(node.text);
     return;
   }
   if (!(node instanceof HTMLElement)) return;
   const tag = node.rawTagName?.toLowerCase() ?? '';
-  if (isChrome(node, tag, inSectioning)) return;
+  if (isChrome(node, tag, context.inSectioning)) return;
 
   const level = HEADING_LEVEL[tag];
   if (level !== undefined) {
     out.endBlock();
-    out.builder.heading(level, headingText(node));
+    if (context.inAdmonition) out.builder.paragraph(headingText(node));
+    else out.builder.heading(level, headingText(node));
     return;
   }
   if (tag === 'pre') {
@@ -102,8 +113,12 @@ function walk(node: Node, out: InlineCollector, inSectioning: boolean): void {
 
   const block = BLOCK_TAGS.has(tag);
   if (block) out.endBlock();
-  const childInSectioning = inSectioning || SECTIONING_TAGS.has(tag);
-  for (const child of node.childNodes) walk(child, out, childInSectioning);
+  const childContext = {
+    inSectioning: context.inSectioning || SECTIONING_TAGS.has(tag),
+    inAdmonition: context.inAdmonition || ADMONITION_CLASSES.some((c) => node.classList.contains(c)),
+  };
+  for (const child of node.childNodes) walk(child, out, childContext);
+  if (tag === 'tr') out.lineBreak();
   if (block) out.endBlock();
 }
 

@@ -90,10 +90,7 @@ export async function readDocument(filePath: string, options: ReadDocumentOption
   return { ok: true, doc: { sourceUri, bytes: raw.length, text, contentHash: sha256Hex(raw), kind } };
 }
 
-type BoundedRead =
-  | { status: 'read'; bytes: Buffer }
-  | { status: 'too-large'; size: number }
-  | { status: 'not-a-file' };
+type BoundedRead = { status: 'read'; bytes: Buffer } | { status: 'too-large'; size: number } | { status: 'not-a-file' };
 
 /** Reads the whole file unless `fstat` says it is over `maxBytes`. */
 async function readAtMost(filePath: string, maxBytes: number): Promise<BoundedRead> {

@@ -2,7 +2,8 @@
 export type TokenCounter = (text: string) => number;
 
 /** Runs of letters/digits, single Han/kana characters, and single punctuation marks. */
-const APPROXIMATE_TOKEN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu;
+const APPROXIMATE_TOKEN =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu;
 
 /**
  * A cheap stand-in for a WordPiece tokenizer: one token per word, per punctuation mark and per

@@ -197,6 +197,18 @@ export function localModelDir(modelsDir: string, name: string): string {
   return path.join(modelsDir, getEmbeddingModel(name).model);
 }
 
+/** Files of a laid-out model that are missing or of the wrong size (empty when it is ready to load). */
+export function localModelProblems(modelsDir: string, name: string): string[] {
+  const spec = getEmbeddingModel(name);
+  return spec.layout.flatMap((file) => {
+    const stat = fs.statSync(path.join(modelsDir, spec.model, file.to), { throwIfNoEntry: false });
+    if (!stat) return [`${file.to} is missing`];
+    if ('size' in file.source && stat.size !== file.source.size)
+      return [`${file.to} is ${stat.size} bytes, not ${file.source.size}`];
+    return [];
+  });
+}
+
 export interface PreparedModel {
   model: string;
   dir: string;

@@ -33,6 +33,9 @@ export type Log = (line: string) => void;
  * In `external` mode nothing is started: every service is only health-checked.
  */
 export async function stackUp(config: MemflowConfig, log: Log): Promise<StackStatus> {
+  // Postgres first: a wrong DATABASE_URL fails before anything is started.
+  const created = await ensureDatabase(config.postgres.url);
+  if (created) log(`created database ${describeUrl(config.postgres.url)}`);
   if (config.stackMode === 'local') {
     const bins = ensureStackInstalled(config, log);
     const temporal = await startTemporal(config, bins.temporal);
@@ -41,8 +44,6 @@ export async function stackUp(config: MemflowConfig, log: Log): Promise<StackSta
     log(`${milvus.started ? 'started' : 'already running'}: Milvus ${config.milvus.address} (pid ${milvus.record.pid})`);
     await prepareLocalModels(bins.sitePackages, config.embedding.modelsDir);
   }
-  const created = await ensureDatabase(config.postgres.url);
-  if (created) log(`created database ${describeUrl(config.postgres.url)}`);
   const pool = createPool(config.postgres.url, 2);
   try {
     const result = await migrate(pool, config.paths.migrations);

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { REPO_ROOT, loadConfig } from '../../src/config';
+import { freePort } from '../../src/stack/net';
+import { testConfig } from '../support/test-env';
+
+const base = testConfig();
+const CLI = path.join(REPO_ROOT, 'bin', 'memflow.js');
+
+function memflow(args: string[], env: NodeJS.ProcessEnv) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 180_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function privateStackEnv(home: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    MEMFLOW_HOME: home,
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+    TEMPORAL_UI_PORT: String(await freePort()),
+    MILVUS_ADDRESS: `127.0.0.1:${await freePort()}`,
+    TEMPORAL_TASK_QUEUE: `${base.temporal.taskQueue}-cli`,
+  };
+}
+
+describe('memflow start / stack up / stack down', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-cli-'));
+  let env: NodeJS.ProcessEnv = {};
+  after(() => {
+    memflow(['stack', 'down'], env);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('start reports every service healthy; up twice is harmless; completed workflows survive down/up', async () => {
+    env = await privateStackEnv(home);
+    const started = memflow(['start', '--json'], env);
+    assert.equal(started.code, 0, started.stderr);
+    const report = JSON.parse(started.stdout) as { workflowId: string; postgres: string; milvus: string; url: string };
+    assert.match(report.postgres, /PostgreSQL \d+/);
+    assert.match(report.milvus, /collection/);
+    assert.ok(report.url.startsWith(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/`));
+
+    const status = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as { services: { name: string; state: string; pid?: number }[] };
+    assert.deepEqual(status.services.map((s) => [s.name, s.state]), [['temporal', 'running'], ['milvus', 'running'], ['postgres', 'external'], ['worker', 'running']]);
+
+    const again = memflow(['stack', 'up', '--json'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /already running: Temporal/);
+    assert.match(again.stderr, /already running: Milvus/);
+    const pidsAfter = (JSON.parse(again.stdout) as typeof status).services.map((s) => s.pid);
+    assert.deepEqual(pidsAfter, status.services.map((s) => s.pid), 'the second `stack up` started nothing new');
+
+    assert.equal(memflow(['stack', 'down'], env).code, 0);
+    const down = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as typeof status;
+    assert.deepEqual(down.services.filter((s) => s.name !== 'postgres').map((s) => s.state), ['stopped', 'stopped', 'stopped']);
+
+    assert.equal(memflow(['stack', 'up'], env).code, 0);
+    const config = loadConfig({ ...process.env, ...env });
+    const connection = await Connection.connect({ address: config.temporal.address });
+    try {
+      const client = new Client({ connection });
+      const described = await client.workflow.getHandle(report.workflowId).describe();
+      assert.equal(described.status.name, 'COMPLETED');
+      const listed: string[] = [];
+      for await (const wf of client.workflow.list({ query: `WorkflowType = 'healthCheck'` })) listed.push(wf.workflowId);
+      assert.ok(listed.includes(report.workflowId));
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe('bad configuration fails fast with a message that says what to do', () => {
+  test('unreachable Postgres', () => {
+    const result = memflow(['stack', 'up'], { MEMFLOW_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-')), DATABASE_URL: 'postgres://127.0.0.1:1/memflow' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /POSTGRES_UNREACHABLE: PostgreSQL at 127\.0\.0\.1:1\/memflow is unreachable/);
+    assert.match(result.stderr, /DATABASE_URL/);
+  });
+
+  test('a port taken by another process', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-'));
+    try {
+      const result = memflow(['stack', 'up'], { ...(await privateStackEnv(home)), TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`PORT_TAKEN: Port 127.0.0.1:${port} is taken`));
+      assert.match(result.stderr, /set TEMPORAL_ADDRESS/);
+      assert.equal(fs.existsSync(path.join(home, 'run', 'milvus.json')), false, 'nothing else was started');
+    } finally {
+      blocker.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('no usable Python for the venv', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-'));
+    const result = memflow(['stack', 'up'], { MEMFLOW_HOME: home, MEMFLOW_VENV: path.join(home, 'venv'), PYTHON: '/nonexistent/python3' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /STACK_INSTALL_FAILED: Creating the Python venv failed/);
+    assert.match(result.stderr, /python3/);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('an invalid variable', () => {
+    const result = memflow(['stack', 'status'], { TEMPORAL_ADDRESS: 'nope' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /CONFIG_INVALID[\s\S]*TEMPORAL_ADDRESS: must look like host:port/);
+  });
+});

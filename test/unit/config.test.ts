@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config';
+import { MemflowError } from '../../src/errors';
+
+test('defaults point at the local stack', () => {
+  const config = loadConfig({});
+  assert.equal(config.temporal.address, '127.0.0.1:7233');
+  assert.equal(config.temporal.uiUrl, 'http://127.0.0.1:8233');
+  assert.equal(config.milvus.address, '127.0.0.1:19530');
+  assert.equal(config.postgres.url, 'postgres://127.0.0.1:5432/memflow');
+  assert.equal(config.embedding.model, 'all-minilm-l6-v2');
+});
+
+test('production settings come from the environment, with TLS implied by an API key', () => {
+  const config = loadConfig({
+    MEMFLOW_STACK_MODE: 'external',
+    TEMPORAL_ADDRESS: 'acme.a1b2c.tmprl.cloud:7233',
+    TEMPORAL_NAMESPACE: 'acme.a1b2c',
+    TEMPORAL_API_KEY: 'secret',
+    TEMPORAL_UI_URL: 'https://cloud.temporal.io',
+    MILVUS_ADDRESS: 'in01-abc.zillizcloud.com:19530',
+    MILVUS_TOKEN: 'tok',
+    MILVUS_FLAVOR: 'standalone',
+    DATABASE_URL: 'postgres://app@db.internal:5432/memflow',
+  });
+  assert.equal(config.stackMode, 'external');
+  assert.equal(config.temporal.tls, true);
+  assert.equal(config.temporal.uiUrl, 'https://cloud.temporal.io');
+  assert.equal(config.milvus.flavor, 'standalone');
+});
+
+test('bad values fail with one typed error naming each variable', () => {
+  assert.throws(
+    () => loadConfig({ TEMPORAL_ADDRESS: 'localhost', MILVUS_ADDRESS: 'x:99999', MEMFLOW_COLLECTION_PREFIX: 'bad-prefix!' }),
+    (err: unknown) =>
+      err instanceof MemflowError &&
+      err.code === 'CONFIG_INVALID' &&
+      /TEMPORAL_ADDRESS/.test(err.message) &&
+      /MILVUS_ADDRESS/.test(err.message) &&
+      /MEMFLOW_COLLECTION_PREFIX/.test(err.message),
+  );
+});
+
+test('empty variables mean unset', () => {
+  assert.equal(loadConfig({ TEMPORAL_ADDRESS: '' }).temporal.address, '127.0.0.1:7233');
+});
