@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { AutoModel, AutoTokenizer, env, mean_pooling } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { MemflowError } from '../../src/errors';
-import { getEmbeddingModel } from '../../src/models/embedding-models';
+import { getEmbeddingModel, localModelProblems } from '../../src/models/embedding-models';
 import type { Embedder } from './embedder';
 
 export interface LocalEmbedderOptions {
@@ -23,11 +22,11 @@ export interface LocalEmbedderOptions {
 export async function createLocalEmbedder(options: LocalEmbedderOptions): Promise<Embedder> {
   const spec = getEmbeddingModel(options.model);
   const dir = path.resolve(options.modelsDir, spec.model);
-  const missing = spec.layout.map((f) => f.to).filter((f) => !fs.existsSync(path.join(dir, f)));
-  if (missing.length > 0) {
+  const problems = localModelProblems(options.modelsDir, spec.model);
+  if (problems.length > 0) {
     throw new MemflowError(
       'MODEL_NOT_INSTALLED',
-      `Embedding model ${spec.model} is not laid out in ${dir} (missing ${missing.join(', ')}). ` +
+      `Embedding model ${spec.model} is not ready in ${dir}: ${problems.join('; ')}. ` +
         'Run `memflow stack up` to install it.',
     );
   }

@@ -77,7 +77,8 @@ export class QueryEmbeddingCache {
       const expiresAt = this.now() + this.ttlMs;
       for (const [i, key] of missing.entries()) {
         const vector = vectors[i];
-        if (!vector) throw new Error(`Embedder ${model} returned ${vectors.length} vectors for ${missing.length} texts`);
+        if (!vector)
+          throw new Error(`Embedder ${model} returned ${vectors.length} vectors for ${missing.length} texts`);
         found.set(key, vector);
         this.store(key, { vector, expiresAt });
       }

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 
 /** `ApplicationFailure.type` values for calls to an OpenAI-compatible endpoint (chat or embeddings). */
-export type LlmFailureType = 'LlmRateLimited' | 'LlmUnavailable' | 'LlmTimeout' | 'LlmBadRequest' | 'LlmMalformedOutput';
+export type LlmFailureType =
+  'LlmRateLimited' | 'LlmUnavailable' | 'LlmTimeout' | 'LlmBadRequest' | 'LlmMalformedOutput';
 
 export interface ClassifyContext {
   /** What was being called, for the message: e.g. `chat completion (gpt-4o-mini at http://…/v1)`. */

@@ -66,7 +66,7 @@ function stem(word: string): string {
 function splitSentences(text: string): string[] {
   return text
     .split(/\n\s*\n|\n(?=\s*(?:[-*#>]|\d+\.)\s)/)
-    .flatMap((block) => block.replace(/\s+/g, ' ').split(/(?<=[.!?])\s+(?=["'“(\[]?[\p{Lu}\p{N}])/u))
+    .flatMap((block) => block.replace(/\s+/g, ' ').split(/(?<=[.!?])\s+(?=["'“([]?[\p{Lu}\p{N}])/u))
     .map((s) => s.replace(/^\s*(?:#+|[-*>]|\d+\.)\s+/, '').trim())
     .filter((s) => s.split(' ').length >= 3);
 }

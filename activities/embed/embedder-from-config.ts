@@ -1,0 +1,22 @@
+import type { MemflowConfig } from '../../src/config';
+import { OPENAI_DEFAULT_BASE_URL } from '../llm/openai-client';
+import type { Embedder } from './embedder';
+import { createLocalEmbedder } from './local-embedder';
+import { createOpenAiEmbedder } from './openai-embedder';
+
+/**
+ * The embedder the configuration asks for: a local ONNX model from `embedding.modelsDir`, or the
+ * OpenAI-compatible endpoint of `llm` (its dimension discovered by one probe call).
+ */
+export async function embedderFromConfig(config: Pick<MemflowConfig, 'embedding' | 'llm'>): Promise<Embedder> {
+  const { embedding, llm } = config;
+  if (embedding.provider === 'local') {
+    return createLocalEmbedder({ model: embedding.model, modelsDir: embedding.modelsDir });
+  }
+  return createOpenAiEmbedder({
+    baseURL: llm.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
+    apiKey: llm.apiKey,
+    model: embedding.model,
+    timeoutMs: llm.timeoutMs,
+  });
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EXTRACTIVE_LABEL, contentTerms, extractiveAnswer } from '../../activities/llm/extractive-answerer';
+import { extractivePlan } from '../../activities/llm/extractive-planner';
+
+const passages = [
+  {
+    id: 'pg15/runtime-config-wal#3',
+    title: 'Write Ahead Log',
+    text:
+      'The WAL writer runs in the background. Settings in this section control how often it flushes.\n\n' +
+      'Checkpoints are points in the sequence of transactions at which all data files have been updated.',
+  },
+  {
+    id: 'pg15/routine-vacuuming#1',
+    title: 'Routine Vacuuming',
+    text:
+      'PostgreSQL databases require periodic maintenance known as vacuuming. ' +
+      'The autovacuum daemon automates the execution of VACUUM and ANALYZE commands. ' +
+      'VACUUM reclaims storage occupied by dead tuples, which remain after rows are updated or deleted.',
+  },
+  {
+    id: 'pg15/indexes#7',
+    title: 'Indexes',
+    text: 'Indexes are a common way to enhance database performance. An index allows the server to find rows faster.',
+  },
+];
+
+describe('extractiveAnswer', () => {
+  it('labels itself and cites the passage that holds the answer', () => {
+    const answer = extractiveAnswer({ question: 'What does VACUUM reclaim from dead tuples?', passages });
+    assert.ok(answer.text.startsWith(EXTRACTIVE_LABEL));
+    assert.equal(EXTRACTIVE_LABEL, 'Extractive answer (no language model configured):');
+    assert.match(answer.text, /VACUUM reclaims storage occupied by dead tuples[^[]*\[2\]/);
+    // The best sentence comes first.
+    assert.ok(answer.text.indexOf('reclaims storage') < answer.text.indexOf('[2]'));
+    assert.deepEqual(answer.citations[0], {
+      marker: 2,
+      passageId: 'pg15/routine-vacuuming#1',
+      title: 'Routine Vacuuming',
+    });
+    assert.ok(!answer.text.includes('[1]'), 'the WAL passage does not answer this');
+  });
+
+  it('keeps 2–4 sentences and cites each one', () => {
+    const answer = extractiveAnswer({ question: 'How do vacuum, autovacuum and indexes help the database?', passages });
+    const sentences = answer.text.slice(EXTRACTIVE_LABEL.length).match(/\[\d+\]/g) ?? [];
+    assert.ok(sentences.length >= 2 && sentences.length <= 4, answer.text);
+    const markers = new Set(answer.citations.map((c) => `[${c.marker}]`));
+    for (const m of sentences) assert.ok(markers.has(m), `${m} has a citation`);
+  });
+
+  it('says so when no passage was retrieved or none matches', () => {
+    const none = extractiveAnswer({ question: 'What is MVCC?', passages: [] });
+    assert.ok(none.text.startsWith(EXTRACTIVE_LABEL));
+    assert.match(none.text, /no passages were retrieved/);
+    assert.deepEqual(none.citations, []);
+
+    const unmatched = extractiveAnswer({ question: 'Explain sharding topology', passages });
+    assert.match(unmatched.text, /no retrieved sentence shares terms with the question/);
+    assert.equal(unmatched.citations[0]?.passageId, 'pg15/runtime-config-wal#3');
+  });
+
+  it('matches simple inflections', () => {
+    assert.deepEqual(contentTerms('Indexes vacuuming tuples'), contentTerms('index vacuum tuple'));
+  });
+});
+
+describe('extractivePlan', () => {
+  it('searches for the question itself, with no filters and no tool', () => {
+    assert.deepEqual(extractivePlan('  How does   VACUUM work? '), {
+      intent: 'search',
+      queries: ['How does VACUUM work?'],
+      filters: {},
+      tool: null,
+      planner: 'extractive',
+    });
+  });
+});
