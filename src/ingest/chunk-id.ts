@@ -31,6 +31,6 @@ export function docIdFor(tenant: string, sourceUri: string): string {
  * A chunk's id: `${docId}:${version}:${ordinal}:${first 16 hex of sha256(text)}`. Deterministic, so
  * a retried ingest activity upserts the same rows instead of duplicating them.
  */
-export function chunkId(docId: string, version: number | string, ordinal: number, text: string): string {
+export function chunkId(docId: string, version: number, ordinal: number, text: string): string {
   return `${docId}:${version}:${ordinal}:${textHash(text).slice(0, CHUNK_HASH_HEX_CHARS)}`;
 }

@@ -4,7 +4,18 @@ import { SectionBuilder } from './section-builder';
 import { collapseWhitespace, tidyLines, tidyPreformatted } from './text-normalize';
 
 /** Elements whose content is never document text. */
-const SKIPPED_TAGS = new Set(['script', 'style', 'noscript', 'template', 'nav', 'svg', 'iframe', 'button']);
+const SKIPPED_TAGS = new Set([
+  'head',
+  'title',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'nav',
+  'svg',
+  'iframe',
+  'button',
+]);
 
 /**
  * Navigation chrome by class: DocBook's Prev/Up/Next bars (`div.navheader`, `div.navfooter`, as in
@@ -18,11 +29,12 @@ const SECTIONING_TAGS = new Set(['article', 'aside', 'main', 'section']);
 /** DocBook admonitions title themselves with an `h3` ("Tip", "Note") that is no section heading. */
 const ADMONITION_CLASSES = ['note', 'tip', 'warning', 'caution', 'important'];
 
+// prettier-ignore
 const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'dd', 'details', 'div', 'dl', 'dt',
   'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'li', 'main', 'ol', 'p',
   'section', 'summary', 'table', 'ul',
-]); // prettier-ignore
+]);
 
 const HEADING_LEVEL: Readonly<Record<string, number>> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
 

@@ -1,5 +1,6 @@
 import { Lexer, type MarkedToken, type Token, type Tokens } from 'marked';
-import { parse as parseHtmlFragment, TextNode } from 'node-html-parser';
+import { TextNode } from 'node-html-parser';
+import { parseHtml } from './parse-html';
 import type { ParsedDocument } from './parsed-document';
 import { SectionBuilder } from './section-builder';
 import { collapseWhitespace, normalizeNewlines, tidyLines, tidyPreformatted } from './text-normalize';
@@ -66,7 +67,10 @@ function blockText(token: Token): string {
         .map((row) => row.map((cell) => collapseWhitespace(inlineText(cell.tokens))).join(' | '))
         .join('\n');
     case 'html':
-      return tidyLines(parseHtmlFragment(block.text, { comment: false }).text);
+      // Raw HTML blocks get the HTML parser's treatment: scripts and comments dropped.
+      return parseHtml(block.text)
+        .sections.map((section) => section.text)
+        .join('\n\n');
     default:
       return '';
   }

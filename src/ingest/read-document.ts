@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MemflowError } from '../errors';
 import { sha256Hex } from './chunk-id';
@@ -42,8 +42,7 @@ const UNREADABLE_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDI
  * as a `DocumentRejection` (`UNSUPPORTED_TYPE`, `UNREADABLE`, `TOO_LARGE`, `EMPTY`, `BINARY`,
  * `INVALID_UTF8`); only transient I/O errors are thrown, so a retry may succeed.
  *
- * The size is checked with `fstat` before anything is read, and reading stops at `maxBytes`, so a
- * huge file costs nothing.
+ * The size is checked with `stat` before anything is read, so a huge file costs nothing.
  */
 export async function readDocument(filePath: string, options: ReadDocumentOptions = {}): Promise<ReadDocumentResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
@@ -92,19 +91,17 @@ export async function readDocument(filePath: string, options: ReadDocumentOption
 
 type BoundedRead = { status: 'read'; bytes: Buffer } | { status: 'too-large'; size: number } | { status: 'not-a-file' };
 
-/** Reads the whole file unless `fstat` says it is over `maxBytes`. */
+/**
+ * Reads the whole file unless `stat` says it is over `maxBytes` or not a regular file (opening a
+ * FIFO would block).
+ */
 async function readAtMost(filePath: string, maxBytes: number): Promise<BoundedRead> {
-  const handle = await open(filePath, 'r');
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return { status: 'not-a-file' };
-    if (stat.size > maxBytes) return { status: 'too-large', size: stat.size };
-    const bytes = await handle.readFile();
-    // The file may have grown between fstat and the read.
-    return bytes.length > maxBytes ? { status: 'too-large', size: bytes.length } : { status: 'read', bytes };
-  } finally {
-    await handle.close();
-  }
+  const info = await stat(filePath);
+  if (!info.isFile()) return { status: 'not-a-file' };
+  if (info.size > maxBytes) return { status: 'too-large', size: info.size };
+  const bytes = await readFile(filePath);
+  // The file may have grown between stat and read.
+  return bytes.length > maxBytes ? { status: 'too-large', size: bytes.length } : { status: 'read', bytes };
 }
 
 function startsWithUtf16Bom(bytes: Uint8Array): boolean {
