@@ -56,6 +56,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  MEMFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
 export type MemflowConfig = ReturnType<typeof toConfig>;
@@ -99,6 +100,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       model: env.LLM_MODEL,
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
+    logLevel: env.MEMFLOW_LOG_LEVEL,
     paths: {
       venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
       run: path.join(home, 'run'),

@@ -50,6 +50,7 @@ async function main(): Promise<number> {
     MEMFLOW_COLLECTION_PREFIX: `t${runId}`,
     DATABASE_URL: database.toString(),
     MEMFLOW_TEST_RUN: runId,
+    MEMFLOW_LOG_LEVEL: process.env.MEMFLOW_LOG_LEVEL ?? 'WARN',
   };
   const config = loadConfig(env);
   let code = 1;

@@ -1,5 +1,6 @@
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createEmbedderRegistry } from '../activities/embed/embedder-registry';
 import { MilvusVectorStore } from '../activities/milvus/milvus-store';
 import type { MemflowConfig } from '../src/config';
 import { loadConfig } from '../src/config';
@@ -13,8 +14,15 @@ export interface WorkerHandle {
   run(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 /** Builds a worker with its clients; used by the `memflow worker` process and by tests. */
 export async function createWorker(config: MemflowConfig, options: { taskQueue?: string } = {}): Promise<WorkerHandle> {
+  if (!runtimeInstalled) {
+    // The SDK's runtime is process-wide and can be installed once, before the first worker.
+    Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+    runtimeInstalled = true;
+  }
   const db = createPool(config.postgres.url);
   const vectors = new MilvusVectorStore({
     address: config.milvus.address,
@@ -23,13 +31,14 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
     flavor: config.milvus.flavor,
   });
   await vectors.loadAll(config.milvus.collectionPrefix);
+  const embedders = createEmbedderRegistry(config);
   const connection = await connectWorker(config);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ db, vectors, collectionPrefix: config.milvus.collectionPrefix }),
+    activities: createActivities({ db, vectors, embedders, collectionPrefix: config.milvus.collectionPrefix }),
     shutdownGraceTime: '20s',
   });
   return {
@@ -38,7 +47,7 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
       try {
         await worker.run();
       } finally {
-        await Promise.allSettled([vectors.close(), db.end(), connection.close()]);
+        await Promise.allSettled([vectors.close(), db.end(), connection.close(), embedders.close()]);
       }
     },
   };

@@ -1,1 +1,3 @@
 export * from './health-check';
+export * from './ingest/ingest-batch';
+export * from './ingest/ingest-documents';

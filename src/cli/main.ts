@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { run as runWorker } from '../../workers/worker';
 import { loadConfig } from '../config';
 import { MemflowError, errorMessage } from '../errors';
+import { ingestCommand } from './ingest-command';
 import { runHealthCheck, startCommand } from './start';
 import { migrateCommand, stackCommand } from './stack-commands';
 
@@ -13,6 +14,8 @@ Usage:
   memflow migrate                   apply pending SQL migrations
   memflow worker                    run a worker in the foreground (Ctrl-C stops it gracefully)
   memflow health [--json]           run the health-check workflow through the worker
+  memflow ingest <paths|globs…> --tenant T [--json]
+                                    ingest documents (HTML, Markdown, text) with a live progress bar
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -52,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'start':
       return startCommand(config, ctx);
+    case 'ingest':
+      return ingestCommand(config, argv.slice(argv.indexOf('ingest') + 1), ctx);
     case 'health':
       return runHealthCheck(config, ctx);
     default:

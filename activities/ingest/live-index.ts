@@ -1,0 +1,45 @@
+import type { Pool } from 'pg';
+import type { EmbedderRegistry } from '../embed/embedder-registry';
+import type { VectorStore } from '../milvus/vector-store';
+import { liveIndex, registerIndex } from '../postgres/vector-indexes';
+
+export interface LiveIndexDeps {
+  db: Pool;
+  vectors: VectorStore;
+  embedders: EmbedderRegistry;
+  collectionPrefix: string;
+}
+
+/** The alias searches go through; it always points at one concrete, versioned collection. */
+export function liveAlias(prefix: string): string {
+  return `${prefix}_chunks`;
+}
+
+export function versionedCollection(prefix: string, model: string, version: number): string {
+  return `${prefix}_chunks_${model.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_v${version}`;
+}
+
+export interface LiveIndexInfo {
+  alias: string;
+  collection: string;
+  model: string;
+}
+
+/**
+ * Makes sure a live index exists: on first use, creates version 0 of the chunk collection for the
+ * configured embedding model, registers it and points the alias at it. Idempotent.
+ */
+export async function ensureLiveIndex(deps: LiveIndexDeps): Promise<LiveIndexInfo> {
+  const alias = liveAlias(deps.collectionPrefix);
+  const existing = await liveIndex(deps.db);
+  if (existing) {
+    if ((await deps.vectors.resolveAlias(alias)) === undefined) await deps.vectors.setAlias(alias, existing.collection);
+    return { alias, collection: existing.collection, model: existing.identity.model };
+  }
+  const embedder = await deps.embedders.get(deps.embedders.defaultModel);
+  const collection = versionedCollection(deps.collectionPrefix, embedder.identity.model, 0);
+  await deps.vectors.createCollection(collection, embedder.identity);
+  await registerIndex(deps.db, { collection, identity: embedder.identity, state: 'live' });
+  await deps.vectors.setAlias(alias, collection);
+  return { alias, collection, model: embedder.identity.model };
+}

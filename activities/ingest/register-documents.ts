@@ -1,0 +1,83 @@
+import { heartbeat } from '@temporalio/activity';
+import { chunkId, docIdFor, prepareDocument, textHash, toSourceUri } from '../../src/ingest';
+import type { LiveIndexDeps } from './live-index';
+import { beginDocumentVersion, recordDocumentFailure } from '../postgres/document-registry';
+import { liveIndex } from '../postgres/vector-indexes';
+
+export interface RegisterDocumentsInput {
+  tenant: string;
+  baseDir: string;
+  files: string[];
+  maxBytes: number;
+}
+
+/** A small record per document: what the next steps need, never its text. */
+export interface DocumentOutcome {
+  sourceUri: string;
+  docId: string;
+  state: 'pending' | 'unchanged' | 'failed';
+  version?: number;
+  chunkCount?: number;
+  title?: string;
+  kind?: string;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * Reads, parses and chunks each file with the live model's tokenizer and registers a pending
+ * version of every changed document (or records why a file was rejected). Re-running it with the
+ * same files is harmless: unchanged content reuses its pending version.
+ */
+export async function registerDocuments(deps: LiveIndexDeps, input: RegisterDocumentsInput): Promise<DocumentOutcome[]> {
+  const live = await liveIndex(deps.db);
+  const embedder = await deps.embedders.get(live?.identity.model ?? deps.embedders.defaultModel);
+  const outcomes: DocumentOutcome[] = [];
+  for (const [index, file] of input.files.entries()) {
+    heartbeat({ file: index });
+    const sourceUri = toSourceUri(file, input.baseDir);
+    const docId = docIdFor(input.tenant, sourceUri);
+    const prepared = await prepareDocument(file, {
+      maxBytes: input.maxBytes,
+      baseDir: input.baseDir,
+      chunking: { countTokens: (text) => embedder.countTokens(text) },
+    });
+    if (!prepared.ok) {
+      await recordDocumentFailure(deps.db, { tenant: input.tenant, docId, sourceUri, kind: 'unknown', error: prepared.message });
+      outcomes.push({ sourceUri, docId, state: 'failed', reason: prepared.reason, message: prepared.message });
+      continue;
+    }
+    const { doc, chunks } = prepared;
+    const begun = await beginDocumentVersion(deps.db, {
+      tenant: input.tenant,
+      docId,
+      sourceUri: doc.sourceUri,
+      title: doc.title,
+      kind: doc.kind,
+      contentHash: doc.contentHash,
+      chunksFor: (version) =>
+        chunks.map((c) => ({
+          chunkId: chunkId(docId, version, c.ordinal, c.text),
+          ordinal: c.ordinal,
+          text: c.text,
+          textHash: textHash(c.text),
+          tokenCount: c.tokenCount,
+          headingPath: c.headingPath.join(' > '),
+        })),
+    });
+    outcomes.push(
+      begun.state === 'unchanged'
+        ? { sourceUri: doc.sourceUri, docId, state: 'unchanged', version: begun.version }
+        : {
+            sourceUri: doc.sourceUri,
+            docId,
+            state: 'pending',
+            version: begun.version,
+            chunkCount: begun.chunkCount,
+            title: doc.title.slice(0, 300),
+            kind: doc.kind,
+          },
+    );
+  }
+  return outcomes;
+}

@@ -1,0 +1,46 @@
+import type { Pool } from 'pg';
+import type { EmbeddingIdentity, Metric } from '../milvus/vector-store';
+
+export type IndexState = 'live' | 'building' | 'retired' | 'dropped';
+
+export interface VectorIndexRow {
+  collection: string;
+  identity: EmbeddingIdentity;
+  state: IndexState;
+  reindexId: number | null;
+}
+
+function toRow(r: { collection: string; model: string; dim: number; metric: string; state: IndexState; reindex_id: number | null }): VectorIndexRow {
+  return { collection: r.collection, identity: { model: r.model, dim: r.dim, metric: r.metric as Metric }, state: r.state, reindexId: r.reindex_id };
+}
+
+export async function registerIndex(
+  db: Pool,
+  index: { collection: string; identity: EmbeddingIdentity; state: IndexState; reindexId?: number },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO vector_indexes (collection, model, dim, metric, state, reindex_id) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (collection) DO NOTHING`,
+    [index.collection, index.identity.model, index.identity.dim, index.identity.metric, index.state, index.reindexId ?? null],
+  );
+}
+
+export async function setIndexState(db: Pool, collection: string, state: IndexState): Promise<void> {
+  await db.query('UPDATE vector_indexes SET state = $2, updated_at = now() WHERE collection = $1', [collection, state]);
+}
+
+/** Collections every new chunk must be written to: the live one, plus one being built by a re-embed. */
+export async function writeTargets(db: Pool): Promise<VectorIndexRow[]> {
+  const { rows } = await db.query(
+    `SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes
+     WHERE state IN ('live', 'building') ORDER BY state DESC, created_at`,
+  );
+  return rows.map(toRow);
+}
+
+export async function liveIndex(db: Pool): Promise<VectorIndexRow | undefined> {
+  const { rows } = await db.query(
+    `SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes WHERE state = 'live' ORDER BY updated_at DESC LIMIT 1`,
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
+}

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import type { MemflowConfig } from '../config';
+import { MemflowError } from '../errors';
+import { ingestProgress, startIngest } from '../client/ingest';
+import { connectClient, workflowUrl } from '../temporal/connection';
+import type { IngestProgress } from '../../workflows/ingest/definitions';
+import type { CliContext } from './main';
+
+function bar(p: IngestProgress, width = 28): string {
+  const ratio = p.documentsTotal === 0 ? 1 : p.documentsDone / p.documentsTotal;
+  const filled = Math.round(ratio * width);
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.documentsDone}/${p.documentsTotal} docs · ` +
+    `${p.changed} changed · ${p.skipped} unchanged · ${p.failed} failed · ${p.chunksWritten} chunks · ${p.chunksPerSecond} chunks/s`
+  );
+}
+
+export function formatIngestSummary(p: IngestProgress): string {
+  const lines = [
+    `ingested ${p.documentsTotal} document(s) in ${(p.elapsedMs / 1000).toFixed(1)}s: ${p.changed} changed, ` +
+      `${p.skipped} unchanged, ${p.failed} failed; ${p.chunksWritten} chunks written (${p.chunksPerSecond}/s)`,
+  ];
+  for (const f of p.failures) lines.push(`  ✗ ${f.reason}: ${f.message}`);
+  if (p.failed > p.failures.length) lines.push(`  … and ${p.failed - p.failures.length} more failures`);
+  return lines.join('\n');
+}
+
+/** `memflow ingest <paths…> --tenant T [--json]`: starts the workflow and follows its progress query. */
+export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tenant: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+  });
+  if (!values.tenant) throw new MemflowError('INVALID_INPUT', 'memflow ingest needs --tenant <tenant>.');
+  const client = await connectClient(config);
+  try {
+    const { handle, ignored, files } = await startIngest(client, config, {
+      tenant: values.tenant,
+      paths: positionals,
+      batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
+      concurrency: values.concurrency ? Number(values.concurrency) : undefined,
+    });
+    ctx.log(`ingesting ${files} file(s)${ignored ? ` (${ignored} of other types ignored)` : ''} · ${workflowUrl(config, handle.workflowId)}`);
+    const live = process.stderr.isTTY && !ctx.json;
+    const timer = setInterval(() => {
+      ingestProgress(handle).then(
+        (p) => (live ? process.stderr.write(`\r${bar(p)}`) : undefined),
+        () => undefined,
+      );
+    }, 500);
+    let result: IngestProgress;
+    try {
+      result = await handle.result();
+    } finally {
+      clearInterval(timer);
+      if (live) process.stderr.write('\n');
+    }
+    ctx.print(ctx.json ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2) : formatIngestSummary(result));
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
+}

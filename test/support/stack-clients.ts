@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { MilvusVectorStore } from '../../activities/milvus/milvus-store';
+import type { MemflowConfig } from '../../src/config';
+import { createPool } from '../../src/db/pool';
+
+/** The clients a test uses to observe the real stack; `close()` releases them all. */
+export interface StackClients {
+  temporal: Client;
+  db: Pool;
+  vectors: MilvusVectorStore;
+  close(): Promise<void>;
+}
+
+export async function openStackClients(config: MemflowConfig): Promise<StackClients> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const db = createPool(config.postgres.url, 4);
+  const vectors = new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor });
+  return {
+    temporal: new Client({ connection, namespace: config.temporal.namespace }),
+    db,
+    vectors,
+    async close() {
+      await Promise.allSettled([connection.close(), db.end(), vectors.close()]);
+    },
+  };
+}
+
+/** Every chunk id stored for a tenant in a collection, paging through query results. */
+export async function storedChunkIds(vectors: MilvusVectorStore, collection: string, tenant: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await vectors.query(collection, { tenant, limit: 1000, offset });
+    ids.push(...page.map((c) => c.id));
+    if (page.length < 1000) return ids.sort();
+  }
+}
