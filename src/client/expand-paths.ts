@@ -58,7 +58,10 @@ export function expandPaths(args: string[], cwd = process.cwd()): ExpandedPaths 
     } else if (fs.existsSync(absolute) && fs.statSync(absolute).isDirectory()) {
       const all: string[] = [];
       walk(absolute, all);
-      for (const f of all) (supported(f) ? files.add(f) : ignored++);
+      for (const f of all) {
+        if (supported(f)) files.add(f);
+        else ignored += 1;
+      }
     } else if (fs.existsSync(absolute)) {
       files.add(absolute);
     } else {
