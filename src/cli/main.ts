@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { run as runWorker } from '../../workers/worker';
 import { loadConfig } from '../config';
 import { MemflowError, errorMessage } from '../errors';
+import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
 import { runHealthCheck, startCommand } from './start';
 import { migrateCommand, stackCommand } from './stack-commands';
@@ -16,6 +17,8 @@ Usage:
   memflow health [--json]           run the health-check workflow through the worker
   memflow ingest <paths|globs…> --tenant T [--json]
                                     ingest documents (HTML, Markdown, text) with a live progress bar
+  memflow corpus postgres-docs [--tenant T] [--quick]
+                                    fetch the PostgreSQL 15 manual (Debian package) and ingest it
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -57,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(config, ctx);
     case 'ingest':
       return ingestCommand(config, argv.slice(argv.indexOf('ingest') + 1), ctx);
+    case 'corpus':
+      return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
     case 'health':
       return runHealthCheck(config, ctx);
     default:
