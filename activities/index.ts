@@ -1,4 +1,16 @@
 import type { Pool } from 'pg';
+import type { ChatDeps } from './chat/chat-deps';
+import { storeMemories } from './chat/memory-store';
+import { pinIndex } from './chat/pin-index';
+import { planTurn } from './chat/plan-turn';
+import type { PlanTurnInput } from './chat/plan-turn';
+import { retrieveChunks } from './chat/retrieve-chunks';
+import type { RetrieveInput } from './chat/retrieve-chunks';
+import { runTool } from './chat/run-tool';
+import type { RunToolInput } from './chat/run-tool';
+import { summarizeSession } from './chat/summarize-session';
+import { writeAnswer } from './chat/write-answer';
+import type { WriteAnswerInput } from './chat/write-answer';
 import type { EmbedderRegistry } from './embed/embedder-registry';
 import { classified } from './failures';
 import { checkDependencies } from './health/check-dependencies';
@@ -11,7 +23,7 @@ import { registerDocuments } from './ingest/register-documents';
 import type { RegisterDocumentsInput } from './ingest/register-documents';
 import type { VectorStore } from './milvus/vector-store';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends ChatDeps {
   db: Pool;
   vectors: VectorStore;
   embedders: EmbedderRegistry;
@@ -30,6 +42,13 @@ export function createActivities(deps: ActivityDeps) {
     registerDocuments: classified((input: RegisterDocumentsInput) => registerDocuments(deps, input)),
     embedDocuments: classified((input: EmbedDocumentsInput) => embedDocuments(deps, input)),
     activateDocuments: classified((input: ActivateDocumentsInput) => activateDocuments(deps, input)),
+    pinIndex: classified(() => pinIndex(deps)),
+    planTurn: classified((input: PlanTurnInput) => planTurn(deps, input)),
+    retrieveChunks: classified((input: RetrieveInput) => retrieveChunks(deps, input)),
+    runTool: classified((input: RunToolInput) => runTool(deps, input)),
+    writeAnswer: classified((input: WriteAnswerInput) => writeAnswer(deps, input)),
+    storeMemories: classified((input: Parameters<typeof storeMemories>[1]) => storeMemories(deps, input)),
+    summarizeSession: classified((input: Parameters<typeof summarizeSession>[1]) => summarizeSession(deps, input)),
   };
 }
 

@@ -20,7 +20,8 @@ export type MemflowErrorCode =
   | 'COLLECTION_EXISTS'
   | 'VECTOR_STORE_ERROR'
   | 'INVALID_INPUT'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'TURN_FAILED';
 
 export class MemflowError extends Error {
   readonly code: MemflowErrorCode;

@@ -1,3 +1,4 @@
 export * from './health-check';
 export * from './ingest/ingest-batch';
 export * from './ingest/ingest-documents';
+export * from './chat/chat-session';

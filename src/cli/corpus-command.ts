@@ -25,5 +25,6 @@ export async function corpusCommand(config: MemflowConfig, argv: string[], ctx: 
   ctx.log(`PostgreSQL manual at ${html}`);
   if (values['fetch-only']) return 0;
   const paths = values.quick ? QUICK_SUBSET.map((f) => path.join(html, f)) : [html];
-  return ingestCommand(config, [...paths, '--tenant', values.tenant!, ...(ctx.json ? ['--json'] : [])], ctx);
+  // One base folder for both, so a page has the same source URI (and document id) either way.
+  return ingestCommand(config, [...paths, '--tenant', values.tenant!, '--base-dir', html, ...(ctx.json ? ['--json'] : [])], ctx);
 }

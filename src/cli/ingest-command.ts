@@ -32,6 +32,7 @@ export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: 
     allowPositionals: true,
     options: {
       tenant: { type: 'string' },
+      'base-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       'batch-size': { type: 'string' },
       concurrency: { type: 'string' },
@@ -43,6 +44,7 @@ export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: 
     const { handle, ignored, files } = await startIngest(client, config, {
       tenant: values.tenant,
       paths: positionals,
+      baseDir: values['base-dir'],
       batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
       concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     });

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { run as runWorker } from '../../workers/worker';
 import { loadConfig } from '../config';
 import { MemflowError, errorMessage } from '../errors';
+import { chatCommand } from './chat-command';
 import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
 import { runHealthCheck, startCommand } from './start';
@@ -17,6 +18,8 @@ Usage:
   memflow health [--json]           run the health-check workflow through the worker
   memflow ingest <paths|globs…> --tenant T [--json]
                                     ingest documents (HTML, Markdown, text) with a live progress bar
+  memflow chat --tenant T --session S [--json] "question"
+                                    one durable chat turn; prints the answer, citations and the workflow link
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
 
@@ -60,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(config, ctx);
     case 'ingest':
       return ingestCommand(config, argv.slice(argv.indexOf('ingest') + 1), ctx);
+    case 'chat':
+      return chatCommand(config, argv.slice(argv.indexOf('chat') + 1), ctx);
     case 'corpus':
       return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
     case 'health':

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { MemflowConfig } from '../config';
 import { assertTenant } from '../../activities/milvus/milvus-filter';
@@ -11,6 +12,8 @@ export interface StartIngestOptions {
   tenant: string;
   paths: string[];
   cwd?: string;
+  /** Source URIs are relative to this folder (default: the folder given, or the working directory). */
+  baseDir?: string;
   batchSize?: number;
   concurrency?: number;
   maxBytes?: number;
@@ -27,7 +30,7 @@ export async function startIngest(
   const expanded = expandPaths(options.paths, options.cwd);
   const request: IngestRequest = {
     tenant: options.tenant,
-    baseDir: expanded.baseDir,
+    baseDir: options.baseDir ? path.resolve(options.baseDir) : expanded.baseDir,
     files: expanded.files,
     batchSize: options.batchSize,
     concurrency: options.concurrency,

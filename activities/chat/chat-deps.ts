@@ -1,0 +1,15 @@
+import type { Pool } from 'pg';
+import type { EmbedderRegistry } from '../embed/embedder-registry';
+import type { QueryEmbeddingCache } from '../embed/query-embedding-cache';
+import type { ChatModel } from '../llm/chat-model';
+import type { VectorStore } from '../milvus/vector-store';
+
+export interface ChatDeps {
+  db: Pool;
+  vectors: VectorStore;
+  embedders: EmbedderRegistry;
+  queryCache: QueryEmbeddingCache;
+  /** Undefined when no OpenAI-compatible endpoint is configured: the extractive path answers. */
+  llm: ChatModel | undefined;
+  collectionPrefix: string;
+}

@@ -1,0 +1,75 @@
+import type { MessageFilters } from '../../workflows/chat/definitions';
+import type { ChunkFilter, SearchHit } from '../milvus/vector-store';
+import { liveVersions } from '../postgres/document-registry';
+import type { ChatDeps } from './chat-deps';
+import { recallMemories } from './memory-store';
+import type { PinnedIndex } from './pin-index';
+
+export interface RetrieveInput {
+  tenant: string;
+  index: PinnedIndex;
+  queries: string[];
+  /** From the caller's message. */
+  filters?: MessageFilters;
+  /** From the plan: may only narrow by source. */
+  planSources?: string[];
+  limit?: number;
+}
+
+/** Ids, scores and provenance: the executor loads the texts itself, so history stays small. */
+export interface RetrievedPassage {
+  chunkId: string;
+  docId: string;
+  docVersion: number;
+  title: string;
+  source: string;
+  score: number;
+}
+
+export interface RetrieveResult {
+  passages: RetrievedPassage[];
+  memories: string[];
+  cache: { hits: number; misses: number; hitRate: number };
+}
+
+function combineFilters(filters: MessageFilters | undefined, planSources: string[] | undefined): ChunkFilter {
+  const sources = filters?.sources && planSources ? filters.sources.filter((s) => planSources.includes(s)) : (filters?.sources ?? planSources);
+  return { ...(filters?.docIds ? { docIds: filters.docIds } : {}), ...(sources ? { sources } : {}) };
+}
+
+/**
+ * Embeds the plan's queries (through the query-embedding cache), searches the pinned collection
+ * for this tenant only (the filter is built by code, never by the model), fuses dense and BM25
+ * results, keeps only the live version of each document and recalls long-term memories.
+ */
+export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Promise<RetrieveResult> {
+  const limit = input.limit ?? 6;
+  const embedder = await deps.embedders.get(input.index.identity.model);
+  const vectors = await deps.queryCache.getOrEmbed(embedder, input.queries);
+  const filter = combineFilters(input.filters, input.planSources);
+  const best = new Map<string, SearchHit>();
+  for (const [i, query] of input.queries.entries()) {
+    const hits = await deps.vectors.search({
+      collection: input.index.collection,
+      tenant: input.tenant,
+      vector: vectors[i]!,
+      identity: embedder.identity,
+      limit: limit * 2,
+      filter,
+      hybridText: query,
+    });
+    for (const hit of hits) {
+      const seen = best.get(hit.id);
+      if (!seen || seen.score < hit.score) best.set(hit.id, hit);
+    }
+  }
+  const live = await liveVersions(deps.db, input.tenant, [...new Set([...best.values()].map((h) => h.docId))]);
+  const passages = [...best.values()]
+    .filter((h) => live.get(h.docId) === h.docVersion && h.tenant === input.tenant)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit)
+    .map((h) => ({ chunkId: h.id, docId: h.docId, docVersion: h.docVersion, title: h.title, source: h.source, score: h.score }));
+  const memories = input.queries[0] ? await recallMemories(deps, input.tenant, input.queries[0]) : [];
+  const stats = deps.queryCache.stats();
+  return { passages, memories, cache: { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate } };
+}

@@ -1,0 +1,212 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { MemflowIndexVersion } from '../../src/temporal/search-attributes';
+import type {
+  ChatSessionInput,
+  PendingApproval,
+  SendMessageInput,
+  SessionEnd,
+  SessionHistory,
+  ToolOutcome,
+  TurnRecord,
+  TurnReply,
+  Usage,
+} from './definitions';
+import {
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  approveToolSignal,
+  endSessionSignal,
+  historyQuery,
+  rejectToolSignal,
+  sendMessageUpdate,
+} from './definitions';
+import { llm, stores, tools } from './activities';
+import { validateMessage } from './validate-message';
+import { TOOL_POLICIES } from './tool-policy';
+import { TurnLock } from './turn-lock';
+
+/** Turns kept verbatim in memory (and in `history`); older ones are folded into the summary. */
+const RECENT_TURNS = 6;
+const DEFAULT_MAX_HISTORY_EVENTS = 2000;
+
+/**
+ * One chat session: an entity workflow that answers each `sendMessage` update with one durable
+ * planner → retriever → executor turn. Turns run one at a time; a repeated requestId gets the
+ * reply already given. Long sessions continue-as-new with a summary and the last turns.
+ */
+export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> {
+  const carry = input.carry;
+  const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  let summary = carry?.summary ?? '';
+  const turns: TurnRecord[] = [...(carry?.turns ?? [])];
+  let turnCount = carry?.turnCount ?? 0;
+  const usage: Usage = { ...(carry?.usage ?? { promptTokens: 0, completionTokens: 0 }) };
+  const runs = (carry?.runs ?? 0) + 1;
+  const inFlight = new Map<string, Promise<TurnReply>>();
+  const pending = new Map<string, PendingApproval>();
+  const decisions = new Map<string, { approved: boolean; reason?: string }>();
+  const lock = new TurnLock();
+  let ended = false;
+  let lastActivity = Date.now();
+
+  const recent = () => turns.slice(-RECENT_TURNS).map((t) => ({ user: t.user, assistant: t.answer }));
+  const replyFor = (requestId: string) => turns.find((t) => t.requestId === requestId);
+
+  async function decideTool(requestId: string, name: keyof typeof TOOL_POLICIES, toolInput: string): Promise<ToolOutcome> {
+    const callId = `${requestId}:${name}`;
+    if (TOOL_POLICIES[name].requiresApproval) {
+      pending.set(callId, { callId, requestId, tool: name, input: toolInput, requestedAt: new Date().toISOString() });
+      const decided = await condition(() => decisions.has(callId), input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+      pending.delete(callId);
+      if (!decided) return { name, callId, status: 'timed-out' };
+      if (!decisions.get(callId)!.approved) return { name, callId, status: 'rejected', output: decisions.get(callId)!.reason };
+    }
+    try {
+      const { output } = await tools.runTool({ tenant: input.tenant, name, input: toolInput });
+      return { name, callId, status: 'ran', output };
+    } catch (err) {
+      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      return { name, callId, status: 'failed', output: message };
+    }
+  }
+
+  async function runTurn(message: SendMessageInput): Promise<TurnReply> {
+    const index = await stores.pinIndex();
+    upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
+    const planned = await llm.planTurn({ text: message.text, summary, recent: recent() });
+    const plan = planned.plan;
+    const retrieved =
+      plan.queries.length > 0
+        ? await stores.retrieveChunks({
+            tenant: input.tenant,
+            index,
+            queries: plan.queries,
+            filters: message.filters,
+            planSources: plan.filters.sources,
+          })
+        : { passages: [], memories: [], cache: { hits: 0, misses: 0, hitRate: 0 } };
+    const tool = plan.tool ? await decideTool(message.requestId, plan.tool.name, plan.tool.input) : undefined;
+    const written = await llm.writeAnswer({
+      tenant: input.tenant,
+      question: message.text,
+      passages: retrieved.passages,
+      memories: retrieved.memories,
+      tool,
+      summary,
+      recent: recent(),
+    });
+    if (plan.remember.length > 0) {
+      await stores.storeMemories({ tenant: input.tenant, sessionId: input.sessionId, requestId: message.requestId, facts: plan.remember });
+    }
+    const reply: TurnReply = {
+      requestId: message.requestId,
+      answer: written.answer,
+      answerKind: written.answerKind,
+      citations: written.citations,
+      plan: { intent: plan.intent, queries: plan.queries, tool: plan.tool?.name ?? null, planner: plan.planner },
+      indexVersion: index.collection,
+      usage: {
+        promptTokens: planned.usage.promptTokens + written.usage.promptTokens,
+        completionTokens: planned.usage.completionTokens + written.usage.completionTokens,
+      },
+      ...(tool ? { tool } : {}),
+    };
+    turns.push({ ...reply, user: message.text, at: new Date().toISOString() });
+    turnCount += 1;
+    usage.promptTokens += reply.usage.promptTokens;
+    usage.completionTokens += reply.usage.completionTokens;
+    return reply;
+  }
+
+  setHandler(
+    sendMessageUpdate,
+    async (message) => {
+      lastActivity = Date.now();
+      const done = replyFor(message.requestId);
+      if (done) return stripRecord(done);
+      let turn = inFlight.get(message.requestId);
+      if (!turn) {
+        turn = lock.run(() => {
+          const raced = replyFor(message.requestId);
+          return raced ? Promise.resolve(stripRecord(raced)) : runTurn(message);
+        });
+        inFlight.set(message.requestId, turn);
+      }
+      try {
+        return await turn;
+      } catch (err) {
+        // The session stays usable: the failed turn recorded nothing, and the caller may retry it.
+        throw ApplicationFailure.create({
+          type: 'TurnFailed',
+          message: `The turn for request ${message.requestId} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
+          nonRetryable: true,
+        });
+      } finally {
+        inFlight.delete(message.requestId);
+        lastActivity = Date.now();
+      }
+    },
+    { validator: validateMessage },
+  );
+
+  setHandler(historyQuery, (): SessionHistory => ({
+    tenant: input.tenant,
+    sessionId: input.sessionId,
+    turnCount,
+    summary,
+    turns,
+    pendingApprovals: [...pending.values()],
+    usage,
+    runs,
+  }));
+  setHandler(approveToolSignal, ({ callId }) => void decisions.set(callId, { approved: true }));
+  setHandler(rejectToolSignal, ({ callId, reason }) => void decisions.set(callId, { approved: false, reason }));
+  setHandler(endSessionSignal, () => {
+    ended = true;
+  });
+
+  const historyIsLong = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > maxHistoryEvents;
+  };
+
+  for (;;) {
+    const idleLeft = idleTimeoutMs - (Date.now() - lastActivity);
+    const woke = await condition(() => ended || (historyIsLong() && lock.idle), Math.max(idleLeft, 1));
+    if (ended) break;
+    if (!woke) {
+      if (lock.idle && inFlight.size === 0 && Date.now() - lastActivity >= idleTimeoutMs) {
+        await condition(allHandlersFinished);
+        return { reason: 'idle', turnCount };
+      }
+      continue;
+    }
+    // Fold all but the last turns into the summary, let admitted handlers finish, then start afresh.
+    await condition(allHandlersFinished);
+    const older = turns.slice(0, -RECENT_TURNS);
+    if (older.length > 0) {
+      ({ summary } = await llm.summarizeSession({ summary, turns: older.map((t) => ({ user: t.user, assistant: t.answer })) }));
+    }
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof chatSession>({
+      ...input,
+      carry: { summary, turns: turns.slice(-RECENT_TURNS), turnCount, usage, runs },
+    });
+  }
+  await condition(allHandlersFinished);
+  return { reason: 'ended', turnCount };
+}
+
+function stripRecord(record: TurnRecord): TurnReply {
+  const { user: _user, at: _at, ...reply } = record;
+  return reply;
+}
