@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { prepareDocument, type Chunk } from '../../src/ingest';
+import { QUESTIONS } from '../fixtures/corpus-questions';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const CORPUS = path.join(FIXTURES, 'corpus');
@@ -11,43 +12,7 @@ const CORPUS = path.join(FIXTURES, 'corpus');
  * The corpus is built so each question is answered by exactly one document: retrieval tests can
  * ask these and check which document comes back.
  */
-const QUESTIONS: Array<{ question: string; answer: string; file: string }> = [
-  {
-    question: 'How long is the Aurora Kettle warranty?',
-    answer: '27-month warranty',
-    file: 'aurora-kettle-warranty.md',
-  },
-  {
-    question: 'What is the default autovacuum scale factor?',
-    answer: 'scale factor defaults to 0.2',
-    file: 'postgres-routine-vacuuming.html',
-  },
-  {
-    question: 'Which lock does VACUUM FULL take?',
-    answer: 'ACCESS EXCLUSIVE lock',
-    file: 'postgres-routine-vacuuming.html',
-  },
-  {
-    question: 'When does the first winter ferry leave Marrow Quay?',
-    answer: 'first departure is at 06:40',
-    file: 'lindqvist-ferry-winter-timetable.html',
-  },
-  {
-    question: 'How many hives does Hollow Pine Orchard keep?',
-    answer: 'keeps 14 hives',
-    file: 'orchard-beekeeping-notes.txt',
-  },
-  {
-    question: 'How long is the grace period before a tenant is purged?',
-    answer: 'grace period of 72 hours',
-    file: 'memflow-tenant-model.txt',
-  },
-  {
-    question: 'What is the default of max_parallel_jobs in basalt?',
-    answer: 'It defaults to 6',
-    file: 'basalt-cli-configuration.md',
-  },
-];
+
 
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 
