@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { MemflowClient } from '../../src/client/memflow-client';
+import { REPO_ROOT } from '../../src/config';
+import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
+import { CORPUS, chatConfig, ingestFor, lastUserText, newTenant, startChatHarness, startScriptedModel } from '../support/chat-harness';
+import { spawnWorker, waitForExit } from '../support/worker-process';
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('chat sessions: tools, memory, continue-as-new', () => {
+  let model: ScriptedModel;
+  let harness: ChatHarness;
+  const tenant = newTenant();
+
+  before(async () => {
+    model = await startScriptedModel();
+    harness = await startChatHarness(chatConfig(model, 'chat-session'));
+    await ingestFor(harness, tenant, [CORPUS]);
+  });
+  after(async () => {
+    await harness.close();
+    await model.server.close();
+  });
+
+  test('the calculator runs without approval; its result reaches the executor', async () => {
+    model.plan.override = (text) => (text.startsWith('compute') ? { intent: 'tool', queries: [], filters: {}, tool: { name: 'calculator', input: '(12+3)*7 - 2^3' }, remember: [] } : undefined);
+    try {
+      const reply = await harness.client.chat(tenant, 'tools', 'compute the total please');
+      assert.deepEqual(reply.tool && [reply.tool.name, reply.tool.status, reply.tool.output], ['calculator', 'ran', '(12+3)*7 - 2^3 = 97']);
+    } finally {
+      model.plan.override = undefined;
+    }
+  });
+
+  test('a tool that needs approval waits durably; approve runs it, reject answers without it', async () => {
+    model.plan.override = (text) =>
+      text.startsWith('remember') ? { intent: 'search', queries: [text], filters: {}, tool: null, remember: [text.replace(/^remember that /, '')] }
+      : text.startsWith('forget') ? { intent: 'tool', queries: [], filters: {}, tool: { name: 'forget_memories', input: 'teal' }, remember: [] }
+      : undefined;
+    try {
+      await harness.client.chat(tenant, 'approvals', 'remember that my favourite colour is teal');
+      const executorBefore = model.count('executor');
+      const approved = harness.client.chat(tenant, 'approvals', 'forget what you know about my colour', { requestId: 'forget-1' });
+      const approval = await waitFor(async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0], 'a pending approval');
+      assert.deepEqual([approval.tool, approval.input, approval.requestId], ['forget_memories', 'teal', 'forget-1']);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(model.count('executor'), executorBefore, 'nothing runs before the decision');
+      await harness.client.approveTool(tenant, 'approvals', approval.callId);
+      const reply = await approved;
+      assert.deepEqual([reply.tool?.status, reply.tool?.output], ['ran', 'Forgot 1 memory mentioning "teal".']);
+
+      const rejected = harness.client.chat(tenant, 'approvals', 'forget it again', { requestId: 'forget-2' });
+      const second = await waitFor(async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0], 'a second approval');
+      await harness.client.rejectTool(tenant, 'approvals', second.callId, 'not now');
+      const answer = await rejected;
+      assert.deepEqual([answer.tool?.status, answer.tool?.output], ['rejected', 'not now']);
+      assert.equal((await harness.client.history(tenant, 'approvals')).pendingApprovals.length, 0);
+    } finally {
+      model.plan.override = undefined;
+    }
+  });
+
+  test('long-term memory written in one session is recalled by another session of the tenant only', async () => {
+    model.plan.override = (text) =>
+      text.startsWith('note:') ? { intent: 'chitchat', queries: [text], filters: {}, tool: null, remember: ['The user is allergic to bee stings'] } : undefined;
+    try {
+      await harness.client.chat(tenant, 'mem-a', 'note: I am allergic to bee stings', { requestId: 'mem-1' });
+      await harness.client.chat(tenant, 'mem-a', 'note: I am allergic to bee stings', { requestId: 'mem-1' }); // a retry stores nothing new
+      let seen = '';
+      model.beforeExecutor = (req) => {
+        seen = lastUserText(req);
+      };
+      await harness.client.chat(tenant, 'mem-b', 'What should I know before visiting the bee orchard?');
+      assert.match(seen, /Remembered facts about the user:\n- The user is allergic to bee stings/);
+      const other = newTenant();
+      await ingestFor(harness, other, [path.join(CORPUS, 'orchard-beekeeping-notes.txt')]);
+      await harness.client.chat(other, 'mem-c', 'What should I know before visiting the bee orchard?');
+      assert.doesNotMatch(seen, /allergic/, "another tenant's turn never sees this tenant's memories");
+    } finally {
+      model.plan.override = undefined;
+      model.beforeExecutor = undefined;
+    }
+  });
+
+  test('a long session continues-as-new and keeps its memory and replies', async () => {
+    const session = { maxHistoryEvents: 60 };
+    const first = await harness.client.chat(tenant, 'long', 'How long is the Aurora Kettle warranty?', { requestId: 'long-0', session });
+    for (let i = 1; i < 12; i++) await harness.client.chat(tenant, 'long', `Which lock does VACUUM FULL take? (${i})`, { requestId: `long-${i}`, session });
+    const history = await harness.client.history(tenant, 'long');
+    assert.ok(history.runs > 1, `continued as new (${history.runs} runs)`);
+    assert.equal(history.turnCount, 12);
+    assert.match(history.summary, /Aurora Kettle/, 'the first question lives on in the summary');
+    assert.ok(history.turns.length < 12 && history.turns.at(-1)?.requestId === 'long-11', 'older turns were folded away');
+    const handle = harness.client.temporal.workflow.getHandle(`chat/${tenant}/long`);
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
+    // A requestId answered before the last continue-as-new still gets its reply, with no new turn.
+    const executorBefore = model.count('executor');
+    const replayed = await harness.client.chat(tenant, 'long', 'Which lock does VACUUM FULL take? (11)', { requestId: 'long-11', session });
+    assert.equal(model.count('executor'), executorBefore);
+    assert.equal((await harness.client.history(tenant, 'long')).turnCount, 12);
+    assert.ok(replayed.citations.length > 0 && first.citations.length > 0);
+
+    if (process.env.MEMFLOW_RECORD_HISTORIES) {
+      // Refreshes the committed replay fixtures (test/replay/histories) from this run.
+      const dir = path.join(REPO_ROOT, 'test', 'replay', 'histories');
+      fs.mkdirSync(dir, { recursive: true });
+      // The same proto3 JSON `temporal workflow show --output json` writes.
+      fs.writeFileSync(path.join(dir, 'chat-session.json'), historyToJSON(await handle.fetchHistory()));
+      const approvals = await harness.client.temporal.workflow.getHandle(`chat/${tenant}/approvals`).fetchHistory();
+      fs.writeFileSync(path.join(dir, 'chat-session-approvals.json'), historyToJSON(approvals));
+    }
+    await harness.client.endSession(tenant, 'long');
+    assert.deepEqual(await handle.result(), { reason: 'ended', turnCount: 12 });
+  });
+});
+
+describe('a worker killed while the executor waits on the LLM', () => {
+  test('the turn completes on a new worker and history holds exactly one reply', async () => {
+    const model = await startScriptedModel();
+    const config = chatConfig(model, 'chat-kill', { LLM_TIMEOUT_MS: '20000' });
+    const tenant = newTenant();
+    const env = {
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      OPENAI_BASE_URL: model.server.url,
+      OPENAI_API_KEY: 'test-key',
+      LLM_MODEL: 'fake-model',
+      LLM_TIMEOUT_MS: '20000',
+    };
+    let worker = await spawnWorker(env);
+    const client = await MemflowClient.connect(config);
+    try {
+      await ingestFor({ client, config }, tenant, [path.join(CORPUS, 'aurora-kettle-warranty.md')]);
+      let executorCalls = 0;
+      let releaseFirst: () => void = () => undefined;
+      model.beforeExecutor = async () => {
+        executorCalls += 1;
+        if (executorCalls === 1) await new Promise<void>((resolve) => (releaseFirst = resolve)); // hangs until the worker is dead
+      };
+      const turn = client.chat(tenant, 'crash', 'How long is the Aurora Kettle warranty?', { requestId: 'crash-1' });
+      await waitFor(async () => (executorCalls > 0 ? true : undefined), 'the executor call');
+      worker.kill('SIGKILL');
+      await waitForExit(worker);
+      releaseFirst();
+      worker = await spawnWorker(env);
+      const reply = await turn;
+      assert.equal(reply.citations[0]?.source, 'aurora-kettle-warranty.md');
+      assert.equal(executorCalls, 2, 'the lost call was made again, once');
+      const history = await client.history(tenant, 'crash');
+      assert.equal(history.turnCount, 1);
+      assert.equal(history.turns.filter((t) => t.requestId === 'crash-1').length, 1);
+    } finally {
+      worker.kill('SIGTERM');
+      await waitForExit(worker);
+      await client.close();
+      await model.server.close();
+    }
+  });
+});

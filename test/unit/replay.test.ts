@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+
+const DIR = path.join(__dirname, '..', 'replay', 'histories');
+
+/**
+ * Replays committed histories of real runs against today's workflow code: any change that would
+ * make a running workflow non-deterministic fails here (DeterminismViolationError).
+ * Refresh the fixtures with `MEMFLOW_RECORD_HISTORIES=1 npm test -- test/integration/chat-session.test.ts`.
+ */
+test('committed workflow histories replay without non-determinism', async () => {
+  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 2, 'replay fixtures are committed');
+  const histories = files.map((file) => ({
+    workflowId: file,
+    history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'))),
+  }));
+  const results = Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories);
+  let replayed = 0;
+  for await (const result of results) {
+    assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
+    replayed += 1;
+  }
+  assert.equal(replayed, files.length);
+});
