@@ -5,7 +5,7 @@ import { MemflowError, errorMessage } from '../errors';
 import { chatCommand } from './chat-command';
 import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
-import { runHealthCheck, startCommand } from './start';
+import { healthCommand, startCommand } from './start';
 import { migrateCommand, stackCommand } from './stack-commands';
 
 const USAGE = `memflow — durable agent orchestration on Temporal
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     case 'corpus':
       return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
     case 'health':
-      return runHealthCheck(config, ctx);
+      return healthCommand(config, ctx);
     default:
       console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
       return 2;

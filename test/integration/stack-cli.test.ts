@@ -20,6 +20,8 @@ function memflow(args: string[], env: NodeJS.ProcessEnv) {
 
 async function privateStackEnv(home: string): Promise<NodeJS.ProcessEnv> {
   return {
+    OPENAI_BASE_URL: '',
+    OPENAI_API_KEY: '',
     MEMFLOW_HOME: home,
     TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
     TEMPORAL_UI_PORT: String(await freePort()),
@@ -40,10 +42,20 @@ describe('memflow start / stack up / stack down', () => {
     env = await privateStackEnv(home);
     const started = memflow(['start', '--json'], env);
     assert.equal(started.code, 0, started.stderr);
-    const report = JSON.parse(started.stdout) as { workflowId: string; postgres: string; milvus: string; url: string };
+    const output = JSON.parse(started.stdout) as {
+      health: { workflowId: string; postgres: string; milvus: string; url: string };
+      ingest: { changed: number; failed: number; chunksWritten: number };
+      answer: { answer: string; answerKind: string; citations: { source: string }[]; workflowId: string };
+    };
+    const report = output.health;
     assert.match(report.postgres, /PostgreSQL \d+/);
     assert.match(report.milvus, /collection/);
     assert.ok(report.url.startsWith(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/`));
+    assert.ok(output.ingest.changed > 0 && output.ingest.chunksWritten > 0, 'the sample corpus was ingested');
+    assert.equal(output.answer.workflowId, 'chat/demo/quickstart');
+    assert.equal(output.answer.answerKind, 'extractive', 'offline, the answer says it is extractive');
+    assert.match(output.answer.answer, /^Extractive answer \(no language model configured\):/);
+    assert.ok(output.answer.citations.length > 0, 'the answer cites the sample corpus');
 
     const status = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as { services: { name: string; state: string; pid?: number }[] };
     assert.deepEqual(status.services.map((s) => [s.name, s.state]), [['temporal', 'running'], ['milvus', 'running'], ['postgres', 'external'], ['worker', 'running']]);
