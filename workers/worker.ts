@@ -1,6 +1,8 @@
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createEmbedderRegistry } from '../activities/embed/embedder-registry';
+import { QueryEmbeddingCache } from '../activities/embed/query-embedding-cache';
+import { chatModelFromConfig } from '../activities/llm/openai-chat-model';
 import { MilvusVectorStore } from '../activities/milvus/milvus-store';
 import type { MemflowConfig } from '../src/config';
 import { loadConfig } from '../src/config';
@@ -32,13 +34,15 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
   });
   await vectors.loadAll(config.milvus.collectionPrefix);
   const embedders = createEmbedderRegistry(config);
+  const queryCache = new QueryEmbeddingCache({ maxEntries: 5000, ttlMs: 30 * 60_000 });
+  const llm = chatModelFromConfig(config.llm);
   const connection = await connectWorker(config);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ db, vectors, embedders, collectionPrefix: config.milvus.collectionPrefix }),
+    activities: createActivities({ db, vectors, embedders, queryCache, llm, collectionPrefix: config.milvus.collectionPrefix }),
     shutdownGraceTime: '20s',
   });
   return {
@@ -47,7 +51,7 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
       try {
         await worker.run();
       } finally {
-        await Promise.allSettled([vectors.close(), db.end(), connection.close(), embedders.close()]);
+        await Promise.allSettled([vectors.close(), db.end(), connection.close(), embedders.close(), llm?.close?.()]);
       }
     },
   };
