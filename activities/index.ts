@@ -22,6 +22,12 @@ import { ensureLiveIndex } from './ingest/live-index';
 import { registerDocuments } from './ingest/register-documents';
 import type { RegisterDocumentsInput } from './ingest/register-documents';
 import type { VectorStore } from './milvus/vector-store';
+import { backfillPage } from './reindex/backfill';
+import type { BackfillPageInput } from './reindex/backfill';
+import { cutover, dropRetained, finishReindex, markReindex, revertCutover } from './reindex/cutover';
+import { createTargetCollection, disableDualWrite, dropTargetCollection, enableDualWrite } from './reindex/target-collection';
+import { validateIndex } from './reindex/validate-index';
+import type { ValidateInput } from './reindex/validate-index';
 
 export interface ActivityDeps extends ChatDeps {
   db: Pool;
@@ -49,6 +55,17 @@ export function createActivities(deps: ActivityDeps) {
     writeAnswer: classified((input: WriteAnswerInput) => writeAnswer(deps, input)),
     storeMemories: classified((input: Parameters<typeof storeMemories>[1]) => storeMemories(deps, input)),
     summarizeSession: classified((input: Parameters<typeof summarizeSession>[1]) => summarizeSession(deps, input)),
+    createTargetCollection: classified((input: Parameters<typeof createTargetCollection>[1]) => createTargetCollection(deps, input)),
+    dropTargetCollection: classified((input: Parameters<typeof dropTargetCollection>[1]) => dropTargetCollection(deps, input)),
+    enableDualWrite: classified((input: Parameters<typeof enableDualWrite>[1]) => enableDualWrite(deps, input)),
+    disableDualWrite: classified((input: { collection: string }) => disableDualWrite(deps, input)),
+    backfillPage: classified((input: BackfillPageInput) => backfillPage(deps, input)),
+    validateIndex: classified((input: ValidateInput) => validateIndex(deps, input)),
+    cutover: classified((input: Parameters<typeof cutover>[1]) => cutover(deps, input)),
+    revertCutover: classified((input: Parameters<typeof revertCutover>[1]) => revertCutover(deps, input)),
+    finishReindex: classified((input: Parameters<typeof finishReindex>[1]) => finishReindex(deps, input)),
+    dropRetained: classified((input: { collection: string }) => dropRetained(deps, input)),
+    markReindex: classified((input: Parameters<typeof markReindex>[1]) => markReindex(deps, input)),
   };
 }
 

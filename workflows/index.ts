@@ -2,3 +2,4 @@ export * from './health-check';
 export * from './ingest/ingest-batch';
 export * from './ingest/ingest-documents';
 export * from './chat/chat-session';
+export * from './reindex/reindex-saga';

@@ -208,3 +208,54 @@ export async function countLiveChunks(db: Pool, tenant?: string): Promise<number
   );
   return rows[0]?.n ?? 0;
 }
+
+export interface LiveChunk {
+  chunkId: string;
+  tenant: string;
+  docId: string;
+  version: number;
+  ordinal: number;
+  text: string;
+  headingPath: string;
+  title: string;
+  sourceUri: string;
+}
+
+/**
+ * Live chunks of every tenant in chunk-id order, after `afterChunkId` (keyset paging: stable while
+ * documents change). With `changedSince`, only documents updated since then (a re-embed's catch-up).
+ */
+export async function pageLiveChunks(
+  db: Pool,
+  afterChunkId: string,
+  limit: number,
+  changedSince?: string,
+): Promise<LiveChunk[]> {
+  const { rows } = await db.query(
+    `SELECT c.chunk_id, c.tenant, c.doc_id, c.version, c.ordinal, c.text, c.heading_path, d.title, d.source_uri
+     FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
+     WHERE c.version = d.live_version AND c.chunk_id > $1 AND ($3::timestamptz IS NULL OR d.updated_at >= $3)
+     ORDER BY c.chunk_id LIMIT $2`,
+    [afterChunkId, limit, changedSince ?? null],
+  );
+  return rows.map((r) => ({
+    chunkId: r.chunk_id,
+    tenant: r.tenant,
+    docId: r.doc_id,
+    version: r.version,
+    ordinal: r.ordinal,
+    text: r.text,
+    headingPath: r.heading_path,
+    title: r.title,
+    sourceUri: r.source_uri,
+  }));
+}
+
+/** Live chunk counts per tenant: what every complete index must hold. */
+export async function liveChunkCountsByTenant(db: Pool): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ tenant: string; n: number }>(
+    `SELECT c.tenant, count(*)::int AS n FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
+     WHERE c.version = d.live_version GROUP BY c.tenant ORDER BY c.tenant`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.tenant, r.n]));
+}

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { EmbeddingIdentity, Metric } from '../milvus/vector-store';
 
-export type IndexState = 'live' | 'building' | 'retired' | 'dropped';
+export type IndexState = 'preparing' | 'building' | 'live' | 'retained' | 'retired' | 'dropped';
 
 export interface VectorIndexRow {
   collection: string;
@@ -29,11 +29,22 @@ export async function setIndexState(db: Pool, collection: string, state: IndexSt
   await db.query('UPDATE vector_indexes SET state = $2, updated_at = now() WHERE collection = $1', [collection, state]);
 }
 
-/** Collections every new chunk must be written to: the live one, plus one being built by a re-embed. */
+export async function indexByCollection(db: Pool, collection: string): Promise<VectorIndexRow | undefined> {
+  const { rows } = await db.query(
+    'SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes WHERE collection = $1',
+    [collection],
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/**
+ * Collections every new chunk must be written to: the live one, one a re-embed is building
+ * (dual-write) and the previous one while it is retained for rollback.
+ */
 export async function writeTargets(db: Pool): Promise<VectorIndexRow[]> {
   const { rows } = await db.query(
     `SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes
-     WHERE state IN ('live', 'building') ORDER BY state DESC, created_at`,
+     WHERE state IN ('live', 'building', 'retained') ORDER BY (state = 'live') DESC, created_at`,
   );
   return rows.map(toRow);
 }

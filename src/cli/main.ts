@@ -3,6 +3,7 @@ import { run as runWorker } from '../../workers/worker';
 import { loadConfig } from '../config';
 import { MemflowError, errorMessage } from '../errors';
 import { chatCommand } from './chat-command';
+import { reindexCommand } from './reindex-command';
 import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
 import { healthCommand, startCommand } from './start';
@@ -20,6 +21,8 @@ Usage:
                                     ingest documents (HTML, Markdown, text) with a live progress bar
   memflow chat --tenant T --session S [--json] "question"
                                     one durable chat turn; prints the answer, citations and the workflow link
+  memflow reindex start --model M | status | pause|resume|cancel|rollback <target_version>
+                                    re-embed every chunk with another model, with zero-downtime cutover
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
 
@@ -63,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(config, ctx);
     case 'ingest':
       return ingestCommand(config, argv.slice(argv.indexOf('ingest') + 1), ctx);
+    case 'reindex':
+      return reindexCommand(config, argv.slice(argv.indexOf('reindex') + 1), ctx);
     case 'chat':
       return chatCommand(config, argv.slice(argv.indexOf('chat') + 1), ctx);
     case 'corpus':

@@ -79,6 +79,8 @@ export interface ChatHarness {
   config: MemflowConfig;
   client: MemflowClient;
   worker: WorkerHandle;
+  /** Stops the in-process worker only (the client stays usable). */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,9 +93,13 @@ export async function startChatHarness(config: MemflowConfig): Promise<ChatHarne
     config,
     client,
     worker,
+    async stopWorker() {
+      if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
+      await running;
+    },
     async close() {
       await client.close();
-      worker.worker.shutdown();
+      if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await running;
     },
   };

@@ -1,0 +1,68 @@
+import { Context } from '@temporalio/activity';
+import { embeddingText } from '../embed/embedding-text';
+import type { LiveIndexDeps } from '../ingest/live-index';
+import type { ChunkRow } from '../milvus/vector-store';
+import { pageLiveChunks } from '../postgres/document-registry';
+import type { ReindexStep } from './fault-injection';
+import { injectFault } from './fault-injection';
+
+export interface BackfillPageInput {
+  collection: string;
+  model: string;
+  afterChunkId: string;
+  pageSize: number;
+  batchSize: number;
+  /** Pause between embedding batches, so live traffic keeps its latency. */
+  throttleMs: number;
+  /** Catch-up pass: only documents changed since then. */
+  changedSince?: string;
+  failAt?: ReindexStep;
+}
+
+export interface BackfillPageResult {
+  processed: number;
+  /** Chunks a previous attempt had already done (from its heartbeat): > 0 after a crash. */
+  resumedFrom: number;
+  lastChunkId: string;
+  done: boolean;
+}
+
+/**
+ * Step 3, one page: re-embeds up to `pageSize` live chunks from the Postgres registry (never read
+ * back from Milvus) and upserts them into the new collection. Heartbeats its cursor after each
+ * batch; a retry after a crash resumes there. Upserts by chunk id make any overlap harmless.
+ */
+export async function backfillPage(deps: LiveIndexDeps, input: BackfillPageInput): Promise<BackfillPageResult> {
+  const ctx = Context.current();
+  const resumed = ctx.info.heartbeatDetails as { cursor: string; processed: number } | undefined;
+  let cursor = resumed?.cursor ?? input.afterChunkId;
+  let processed = resumed?.processed ?? 0;
+  const resumedFrom = processed;
+  const embedder = await deps.embedders.get(input.model);
+  while (processed < input.pageSize) {
+    const chunks = await pageLiveChunks(deps.db, cursor, Math.min(input.batchSize, input.pageSize - processed), input.changedSince);
+    if (chunks.length === 0) return { processed, resumedFrom, lastChunkId: cursor, done: true };
+    const vectors = await embedder.embed(chunks.map((c) => embeddingText({ title: c.title, headingPath: c.headingPath, text: c.text })));
+    const rows: ChunkRow[] = chunks.map((c, i) => ({
+      id: c.chunkId,
+      tenant: c.tenant,
+      docId: c.docId,
+      docVersion: c.version,
+      ordinal: c.ordinal,
+      text: c.text,
+      title: c.title,
+      source: c.sourceUri,
+      headingPath: c.headingPath,
+      embeddingModel: embedder.identity.model,
+      vector: vectors[i]!,
+    }));
+    await deps.vectors.upsert(input.collection, rows);
+    processed += chunks.length;
+    cursor = chunks[chunks.length - 1]!.chunkId;
+    ctx.heartbeat({ cursor, processed });
+    if (processed > 0) injectFault('backfill', input.failAt);
+    if (input.throttleMs > 0) await new Promise((resolve) => setTimeout(resolve, input.throttleMs));
+    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+  }
+  return { processed, resumedFrom, lastChunkId: cursor, done: false };
+}

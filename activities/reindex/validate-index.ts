@@ -1,0 +1,83 @@
+import type { Pool } from 'pg';
+import type { LiveIndexDeps } from '../ingest/live-index';
+import type { EmbeddingIdentity } from '../milvus/vector-store';
+import { liveChunkCountsByTenant } from '../postgres/document-registry';
+import { updateReindex } from '../postgres/reindex-control';
+import type { ReindexStep } from './fault-injection';
+import { injectFault } from './fault-injection';
+
+export interface GoldenQuery {
+  tenant: string;
+  query: string;
+  /** The chunk the query was drawn from: a complete index finds it. */
+  chunkId: string;
+}
+
+export interface ValidationReport {
+  passed: boolean;
+  reasons: string[];
+  counts: Record<string, { registry: number; collection: number }>;
+  recallAt5: number;
+  overlapAt5: number;
+  goldenQueries: number;
+}
+
+export interface ValidateInput {
+  reindexId: number;
+  collection: string;
+  identity: EmbeddingIdentity;
+  previousCollection: string;
+  previousIdentity: EmbeddingIdentity;
+  minRecall: number;
+  minOverlap: number;
+  goldenSize: number;
+  failAt?: ReindexStep;
+}
+
+/** A deterministic sample of live chunks turned into queries (their first words); stored with the run. */
+async function goldenQueries(db: Pool, reindexId: number, size: number): Promise<GoldenQuery[]> {
+  const { rows } = await db.query<{ tenant: string; chunk_id: string; text: string }>(
+    `SELECT c.tenant, c.chunk_id, c.text FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
+     WHERE c.version = d.live_version ORDER BY md5(c.chunk_id || $1::text) LIMIT $2`,
+    [reindexId, size],
+  );
+  return rows.map((r) => ({ tenant: r.tenant, chunkId: r.chunk_id, query: r.text.split(/\s+/).slice(0, 24).join(' ') }));
+}
+
+/**
+ * Step 4, the gate: the new collection holds exactly the registry's live chunks for every tenant,
+ * and a golden query set finds its source chunks (recall@5) and overlaps the old version's results.
+ */
+export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): Promise<ValidationReport> {
+  await updateReindex(deps.db, input.reindexId, { status: 'validating' });
+  const reasons: string[] = [];
+  const registry = await liveChunkCountsByTenant(deps.db);
+  const counts: ValidationReport['counts'] = {};
+  for (const [tenant, expected] of Object.entries(registry)) {
+    const actual = await deps.vectors.count(input.collection, { tenant });
+    counts[tenant] = { registry: expected, collection: actual };
+    if (actual !== expected) reasons.push(`tenant ${tenant}: ${actual} chunks in ${input.collection}, ${expected} in the registry`);
+  }
+  const golden = await goldenQueries(deps.db, input.reindexId, input.goldenSize);
+  const newEmbedder = await deps.embedders.get(input.identity.model);
+  const oldEmbedder = await deps.embedders.get(input.previousIdentity.model);
+  const newVectors = await newEmbedder.embed(golden.map((g) => g.query));
+  const oldVectors = await oldEmbedder.embed(golden.map((g) => g.query));
+  let found = 0;
+  let overlap = 0;
+  for (const [i, g] of golden.entries()) {
+    const fresh = await deps.vectors.search({ collection: input.collection, tenant: g.tenant, vector: newVectors[i]!, identity: input.identity, limit: 5 });
+    const old = await deps.vectors.search({ collection: input.previousCollection, tenant: g.tenant, vector: oldVectors[i]!, identity: input.previousIdentity, limit: 5 });
+    if (fresh.some((h) => h.id === g.chunkId)) found += 1;
+    const oldIds = new Set(old.map((h) => h.id));
+    overlap += fresh.filter((h) => oldIds.has(h.id)).length / Math.max(1, Math.min(5, old.length));
+  }
+  const recallAt5 = golden.length ? found / golden.length : 1;
+  const overlapAt5 = golden.length ? overlap / golden.length : 1;
+  if (recallAt5 < input.minRecall) reasons.push(`recall@5 ${recallAt5.toFixed(2)} is below ${input.minRecall}`);
+  if (overlapAt5 < input.minOverlap) reasons.push(`overlap@5 with the old version ${overlapAt5.toFixed(2)} is below ${input.minOverlap}`);
+  const report: ValidationReport = { passed: reasons.length === 0, reasons, counts, recallAt5, overlapAt5, goldenQueries: golden.length };
+  await updateReindex(deps.db, input.reindexId, { goldenQueries: golden, validation: report });
+  injectFault('validate', input.failAt);
+  return report;
+}
