@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { MemflowError } from '../../src/errors';
 import type { EmbedderRegistry } from '../embed/embedder-registry';
 import type { VectorStore } from '../milvus/vector-store';
 import { liveIndex, registerIndex } from '../postgres/vector-indexes';
@@ -33,6 +34,15 @@ export async function ensureLiveIndex(deps: LiveIndexDeps): Promise<LiveIndexInf
   const alias = liveAlias(deps.collectionPrefix);
   const existing = await liveIndex(deps.db);
   if (existing) {
+    if (!(await deps.vectors.describeCollection(existing.collection))) {
+      // PostgreSQL says this collection is live but the vector store does not have it (a new or
+      // wiped Milvus behind an old database): refuse rather than serve or skip documents silently.
+      throw new MemflowError(
+        'COLLECTION_NOT_FOUND',
+        `PostgreSQL lists ${existing.collection} as the live index, but Milvus at this address has no such collection. ` +
+          'Point MILVUS_ADDRESS at the Milvus that holds it, or DATABASE_URL at the database that belongs to this Milvus.',
+      );
+    }
     if ((await deps.vectors.resolveAlias(alias)) === undefined) await deps.vectors.setAlias(alias, existing.collection);
     return { alias, collection: existing.collection, model: existing.identity.model };
   }

@@ -88,7 +88,11 @@ main(process.argv.slice(2)).then(
     if (err instanceof MemflowError) {
       console.error(`memflow: ${err.code}: ${err.message}`);
     } else {
-      console.error(`memflow: ${errorMessage(err)}`);
+      // Temporal wraps the reason (a workflow's failure, an activity's) in causes: show the root.
+      let root: unknown = err;
+      while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+      const type = (root as { type?: string }).type;
+      console.error(`memflow: ${errorMessage(err)}${root !== err ? `: ${type ? `${type}: ` : ''}${errorMessage(root)}` : ''}`);
       if (process.env.MEMFLOW_DEBUG) console.error(err);
     }
     process.exitCode = 1;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { REPO_ROOT, loadConfig } from '../../src/config';
+import { dropDatabase } from '../../src/db/ensure-database';
 import { freePort } from '../../src/stack/net';
 import { testConfig } from '../support/test-env';
 
@@ -18,8 +19,12 @@ function memflow(args: string[], env: NodeJS.ProcessEnv) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A private stack: its own Temporal, Milvus and database (so its registry matches its Milvus). */
 async function privateStackEnv(home: string): Promise<NodeJS.ProcessEnv> {
+  const database = new URL(base.postgres.url);
+  database.pathname = `/${path.basename(home).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
   return {
+    DATABASE_URL: database.toString(),
     OPENAI_BASE_URL: '',
     OPENAI_API_KEY: '',
     MEMFLOW_HOME: home,
@@ -33,8 +38,9 @@ async function privateStackEnv(home: string): Promise<NodeJS.ProcessEnv> {
 describe('memflow start / stack up / stack down', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-cli-'));
   let env: NodeJS.ProcessEnv = {};
-  after(() => {
+  after(async () => {
     memflow(['stack', 'down'], env);
+    if (env.DATABASE_URL) await dropDatabase(env.DATABASE_URL);
     fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -100,14 +106,16 @@ describe('bad configuration fails fast with a message that says what to do', () 
     await new Promise((resolve) => blocker.once('listening', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-'));
+    const env = await privateStackEnv(home);
     try {
-      const result = memflow(['stack', 'up'], { ...(await privateStackEnv(home)), TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+      const result = memflow(['stack', 'up'], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
       assert.equal(result.code, 1);
       assert.match(result.stderr, new RegExp(`PORT_TAKEN: Port 127.0.0.1:${port} is taken`));
       assert.match(result.stderr, /set TEMPORAL_ADDRESS/);
       assert.equal(fs.existsSync(path.join(home, 'run', 'milvus.json')), false, 'nothing else was started');
     } finally {
       blocker.close();
+      await dropDatabase(env.DATABASE_URL!);
       fs.rmSync(home, { recursive: true, force: true });
     }
   });
