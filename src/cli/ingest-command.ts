@@ -50,17 +50,24 @@ export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: 
     });
     ctx.log(`ingesting ${files} file(s)${ignored ? ` (${ignored} of other types ignored)` : ''} · ${workflowUrl(config, handle.workflowId)}`);
     const live = process.stderr.isTTY && !ctx.json;
-    const timer = setInterval(() => {
-      ingestProgress(handle).then(
-        (p) => (live ? process.stderr.write(`\r${bar(p)}`) : undefined),
-        () => undefined,
-      );
-    }, 500);
+    // One query at a time, and none left in flight when the connection closes.
+    let polling: Promise<void> = Promise.resolve();
+    const timer = live
+      ? setInterval(() => {
+          polling = polling.then(() =>
+            ingestProgress(handle).then(
+              (p) => void process.stderr.write(`\r${bar(p)}`),
+              () => undefined,
+            ),
+          );
+        }, 500)
+      : undefined;
     let result: IngestProgress;
     try {
       result = await handle.result();
     } finally {
       clearInterval(timer);
+      await polling;
       if (live) process.stderr.write('\n');
     }
     ctx.print(ctx.json ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2) : formatIngestSummary(result));
