@@ -94,6 +94,17 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
     }
   });
 
+  test('an idle session ends by itself after its inactivity timeout; the next message starts a new run', async () => {
+    const session = { idleTimeoutMs: 1500 };
+    await harness.client.chat(tenant, 'idle', 'How long is the Aurora Kettle warranty?', { session });
+    const handle = harness.client.temporal.workflow.getHandle(`chat/${tenant}/idle`);
+    const firstRun = (await handle.describe()).runId;
+    assert.deepEqual(await handle.result(), { reason: 'idle', turnCount: 1 });
+    const again = await harness.client.chat(tenant, 'idle', 'Which lock does VACUUM FULL take?', { session });
+    assert.ok(again.citations.length > 0);
+    assert.notEqual((await handle.describe()).runId, firstRun, 'a new run of the same session id took the message');
+  });
+
   test('a long session continues-as-new and keeps its memory and replies', async () => {
     const session = { maxHistoryEvents: 60 };
     const first = await harness.client.chat(tenant, 'long', 'How long is the Aurora Kettle warranty?', { requestId: 'long-0', session });
