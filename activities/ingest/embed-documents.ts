@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { embeddingText } from '../embed/embedding-text';
-import type { ChunkRow } from '../milvus/vector-store';
+import { embedChunks } from '../embed/embed-chunks';
 import { pageVersionChunks } from '../postgres/document-registry';
 import { writeTargets } from '../postgres/vector-indexes';
 import type { LiveIndexDeps } from './live-index';
@@ -42,24 +41,9 @@ export async function embedDocuments(deps: LiveIndexDeps, input: EmbedDocumentsI
     for (;;) {
       const chunks = await pageVersionChunks(deps.db, { tenant: input.tenant, ...doc }, progress.afterOrdinal, batchSize);
       if (chunks.length === 0) break;
-      const texts = chunks.map((c) => embeddingText({ title: doc.title, headingPath: c.headingPath, text: c.text }));
+      const live = chunks.map((c) => ({ ...c, tenant: input.tenant, docId: doc.docId, version: doc.version, title: doc.title, sourceUri: doc.sourceUri }));
       for (const [i, target] of targets.entries()) {
-        const embedder = embedders[i]!;
-        const vectors = await embedder.embed(texts);
-        const rows: ChunkRow[] = chunks.map((c, j) => ({
-          id: c.chunkId,
-          tenant: input.tenant,
-          docId: doc.docId,
-          docVersion: doc.version,
-          ordinal: c.ordinal,
-          text: c.text,
-          title: doc.title,
-          source: doc.sourceUri,
-          headingPath: c.headingPath,
-          embeddingModel: embedder.identity.model,
-          vector: vectors[j]!,
-        }));
-        await deps.vectors.upsert(target.collection, rows);
+        await deps.vectors.upsert(target.collection, await embedChunks(embedders[i]!, live));
       }
       progress.afterOrdinal = chunks[chunks.length - 1]!.ordinal;
       progress.chunksWritten += chunks.length;

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { embeddingText } from '../embed/embedding-text';
+import { embedChunks } from '../embed/embed-chunks';
 import type { LiveIndexDeps } from '../ingest/live-index';
-import type { ChunkRow } from '../milvus/vector-store';
 import { pageLiveChunks } from '../postgres/document-registry';
 import type { ReindexStep } from './fault-injection';
 import { injectFault } from './fault-injection';
@@ -42,21 +41,7 @@ export async function backfillPage(deps: LiveIndexDeps, input: BackfillPageInput
   while (processed < input.pageSize) {
     const chunks = await pageLiveChunks(deps.db, cursor, Math.min(input.batchSize, input.pageSize - processed), input.changedSince);
     if (chunks.length === 0) return { processed, resumedFrom, lastChunkId: cursor, done: true };
-    const vectors = await embedder.embed(chunks.map((c) => embeddingText({ title: c.title, headingPath: c.headingPath, text: c.text })));
-    const rows: ChunkRow[] = chunks.map((c, i) => ({
-      id: c.chunkId,
-      tenant: c.tenant,
-      docId: c.docId,
-      docVersion: c.version,
-      ordinal: c.ordinal,
-      text: c.text,
-      title: c.title,
-      source: c.sourceUri,
-      headingPath: c.headingPath,
-      embeddingModel: embedder.identity.model,
-      vector: vectors[i]!,
-    }));
-    await deps.vectors.upsert(input.collection, rows);
+    await deps.vectors.upsert(input.collection, await embedChunks(embedder, chunks));
     processed += chunks.length;
     cursor = chunks[chunks.length - 1]!.chunkId;
     ctx.heartbeat({ cursor, processed });

@@ -84,36 +84,27 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
     const backfillStartedAt = new Date().toISOString();
 
     setState('backfilling');
-    let cursor = '';
-    for (;;) {
-      await checkpoint();
-      const page = await backfill.backfillPage({
-        collection: target.collection,
-        model: input.model,
-        afterChunkId: cursor,
-        pageSize: options.pageSize ?? 512,
-        batchSize: options.batchSize ?? 32,
-        throttleMs: options.throttleMs ?? 0,
-        failAt: options.failAt,
-      });
-      view.backfilled += page.processed;
-      cursor = page.lastChunkId;
-      if (page.done) break;
-    }
+    const backfillPass = async (changedSince?: string) => {
+      for (let cursor = ''; ; ) {
+        await checkpoint();
+        const page = await backfill.backfillPage({
+          collection: target.collection,
+          model: input.model,
+          afterChunkId: cursor,
+          pageSize: options.pageSize ?? 512,
+          batchSize: options.batchSize ?? 32,
+          throttleMs: changedSince ? 0 : (options.throttleMs ?? 0),
+          changedSince,
+          failAt: changedSince ? undefined : options.failAt,
+        });
+        if (!changedSince) view.backfilled += page.processed;
+        cursor = page.lastChunkId;
+        if (page.done) return;
+      }
+    };
+    await backfillPass();
     // Catch-up: documents that went live while the first pass ran (dual-write covers what follows).
-    for (let after = ''; ; ) {
-      const page = await backfill.backfillPage({
-        collection: target.collection,
-        model: input.model,
-        afterChunkId: after,
-        pageSize: options.pageSize ?? 512,
-        batchSize: options.batchSize ?? 32,
-        throttleMs: 0,
-        changedSince: backfillStartedAt,
-      });
-      after = page.lastChunkId;
-      if (page.done) break;
-    }
+    await backfillPass(backfillStartedAt);
     await checkpoint();
 
     setState('validating');
