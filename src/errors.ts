@@ -40,6 +40,18 @@ export function isMemflowError(err: unknown, code?: MemflowErrorCode): err is Me
   return err instanceof MemflowError && (code === undefined || err.code === code);
 }
 
+/** A readable message for anything thrown, including the plain objects some gRPC clients reject with. */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null) {
+    const { message, reason, details, code } = err as Record<string, unknown>;
+    const text = [message, reason, details].find((v) => typeof v === 'string' && v.length > 0);
+    if (text) return code !== undefined ? `${String(text)} (code ${String(code)})` : String(text);
+    try {
+      return JSON.stringify(err);
+    } catch {
+      return Object.prototype.toString.call(err);
+    }
+  }
+  return String(err);
 }

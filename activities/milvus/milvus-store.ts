@@ -96,7 +96,15 @@ export class MilvusVectorStore implements VectorStore {
       await this.load(name);
       return existing;
     }
-    const hybrid = await this.createWithFallback(name, identity);
+    let hybrid: boolean;
+    try {
+      hybrid = await this.createWithFallback(name, identity);
+    } catch (err) {
+      // Another process created it between our describe and create: take theirs if it matches.
+      const raced = await this.describeCollection(name);
+      if (!raced) throw err;
+      return this.createCollection(name, identity);
+    }
     await this.load(name);
     const info: CollectionInfo = { name, identity, hybrid, aliases: [] };
     this.known.set(name, info);

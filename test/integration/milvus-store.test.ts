@@ -162,3 +162,20 @@ describe('concurrency and durability on a private milvus-lite server', () => {
     await s.close();
   });
 });
+
+describe('concurrent creation', () => {
+  test('several stores creating the same collection at once all succeed with one collection', async () => {
+    const name = uniqueName('race');
+    const stores = Array.from({ length: 3 }, () => new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor }));
+    try {
+      const infos = await Promise.all(stores.map((s) => s.createCollection(name, MINI)));
+      assert.ok(infos.every((i) => i.name === name && i.identity.model === MINI.model));
+      assert.deepEqual(await stores[0]!.listCollections(name), [name]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      const cleanup = new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor });
+      await cleanup.dropCollection(name);
+      await cleanup.close();
+    }
+  });
+});
