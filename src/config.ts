@@ -49,6 +49,8 @@ const envSchema = z.object({
 
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
+  /** ONNX Runtime threads of the local embedding thread (default: all cores but one, so the worker stays responsive). */
+  EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /** Folder holding local ONNX models (laid out by `memflow stack up`). */
   MEMFLOW_MODELS_DIR: z.string().min(1).optional(),
 
@@ -93,6 +95,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       provider: env.EMBEDDING_PROVIDER,
       model: env.EMBEDDING_MODEL,
       modelsDir: path.resolve(env.MEMFLOW_MODELS_DIR ?? path.join(home, 'models')),
+      threads: env.EMBEDDING_THREADS,
     },
     llm: {
       baseUrl: env.OPENAI_BASE_URL,

@@ -21,7 +21,8 @@ export type MemflowErrorCode =
   | 'VECTOR_STORE_ERROR'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
-  | 'TURN_FAILED';
+  | 'TURN_FAILED'
+  | 'EMBED_THREAD_EXITED';
 
 export class MemflowError extends Error {
   readonly code: MemflowErrorCode;

@@ -1,17 +1,18 @@
 import type { MemflowConfig } from '../../src/config';
 import { OPENAI_DEFAULT_BASE_URL } from '../llm/openai-client';
 import type { Embedder } from './embedder';
-import { createLocalEmbedder } from './local-embedder';
 import { createOpenAiEmbedder } from './openai-embedder';
+import { createThreadedLocalEmbedder } from './threaded-embedder';
 
 /**
- * The embedder the configuration asks for: a local ONNX model from `embedding.modelsDir`, or the
- * OpenAI-compatible endpoint of `llm` (its dimension discovered by one probe call).
+ * The embedder the configuration asks for: a local ONNX model from `embedding.modelsDir` (run in a
+ * worker thread, so embedding does not stall the caller's event loop), or the OpenAI-compatible
+ * endpoint of `llm` (its dimension discovered by one probe call).
  */
 export async function embedderFromConfig(config: Pick<MemflowConfig, 'embedding' | 'llm'>): Promise<Embedder> {
   const { embedding, llm } = config;
   if (embedding.provider === 'local') {
-    return createLocalEmbedder({ model: embedding.model, modelsDir: embedding.modelsDir });
+    return createThreadedLocalEmbedder({ model: embedding.model, modelsDir: embedding.modelsDir, intraOpThreads: embedding.threads });
   }
   return createOpenAiEmbedder({
     baseURL: llm.baseUrl ?? OPENAI_DEFAULT_BASE_URL,

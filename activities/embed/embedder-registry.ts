@@ -2,11 +2,12 @@ import type { MemflowConfig } from '../../src/config';
 import { getEmbeddingModel } from '../../src/models/embedding-models';
 import type { Embedder } from './embedder';
 import { embedderFromConfig } from './embedder-from-config';
-import { createLocalEmbedder } from './local-embedder';
+import { createThreadedLocalEmbedder } from './threaded-embedder';
 
 /**
  * One loaded embedder per model, created on first use and shared by every activity in the worker.
- * During a re-embed, ingestion writes to two collections and so needs two models at once.
+ * During a re-embed, ingestion writes to two collections and so needs two models at once. Local
+ * models each get their own embedding thread.
  */
 export interface EmbedderRegistry {
   /** The configured default model (what a fresh index is built with). */
@@ -22,13 +23,14 @@ export function createEmbedderRegistry(config: Pick<MemflowConfig, 'embedding' |
   return {
     defaultModel,
     get(model: string) {
-      const name = model === defaultModel || config.embedding.provider !== 'local' ? model : getEmbeddingModel(model).model;
+      const name =
+        model === defaultModel || config.embedding.provider !== 'local' ? model : getEmbeddingModel(model).model;
       let embedder = loaded.get(name);
       if (!embedder) {
         embedder =
           name === defaultModel
             ? embedderFromConfig(config)
-            : createLocalEmbedder({ model: name, modelsDir: config.embedding.modelsDir });
+            : createThreadedLocalEmbedder({ model: name, modelsDir: config.embedding.modelsDir, intraOpThreads: config.embedding.threads });
         embedder.catch(() => loaded.delete(name)); // a failed load is retried by the next call
         loaded.set(name, embedder);
       }

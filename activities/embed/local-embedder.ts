@@ -1,9 +1,8 @@
-import path from 'node:path';
-import { AutoModel, AutoTokenizer, env, mean_pooling } from '@huggingface/transformers';
+import { AutoModel, mean_pooling } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { MemflowError } from '../../src/errors';
-import { getEmbeddingModel, localModelProblems } from '../../src/models/embedding-models';
 import type { Embedder } from './embedder';
+import { countTokens, loadLocalTokenizer, resolveLocalModel, useLocalModelsOnly } from './local-model';
 
 export interface LocalEmbedderOptions {
   /** A registered model name or alias, e.g. `all-minilm-l6-v2`. */
@@ -12,33 +11,32 @@ export interface LocalEmbedderOptions {
   modelsDir: string;
   /** Texts per forward pass. */
   batchSize?: number;
+  /**
+   * ONNX Runtime intra-op threads for one forward pass (the calling thread included). Unset: ONNX
+   * Runtime's default, one per physical core, pinned to cores.
+   */
+  intraOpThreads?: number;
 }
 
 /**
  * Loads a registered ONNX embedding model with transformers.js, from disk only (remote models off).
  * Vectors are the mean of the token states over the attention mask, L2-normalized. Forward passes
  * run one at a time: ONNX Runtime already spreads one pass over the CPU cores.
+ *
+ * A forward pass runs synchronously on the calling thread: in the Temporal worker's main thread it
+ * stalls the event loop for seconds. Workers use `createThreadedLocalEmbedder`, which runs this
+ * one in a worker thread.
  */
 export async function createLocalEmbedder(options: LocalEmbedderOptions): Promise<Embedder> {
-  const spec = getEmbeddingModel(options.model);
-  const dir = path.resolve(options.modelsDir, spec.model);
-  const problems = localModelProblems(options.modelsDir, spec.model);
-  if (problems.length > 0) {
-    throw new MemflowError(
-      'MODEL_NOT_INSTALLED',
-      `Embedding model ${spec.model} is not ready in ${dir}: ${problems.join('; ')}. ` +
-        'Run `memflow stack up` to install it.',
-    );
-  }
-
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  // An absolute path is read as a local folder, so the process-wide env.localModelPath stays untouched.
-  const tokenizer: PreTrainedTokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-  const model: PreTrainedModel = await AutoModel.from_pretrained(dir, {
+  const local = resolveLocalModel(options);
+  const { spec } = local;
+  const tokenizer: PreTrainedTokenizer = await loadLocalTokenizer(local);
+  useLocalModelsOnly();
+  const model: PreTrainedModel = await AutoModel.from_pretrained(local.dir, {
     local_files_only: true,
     dtype: spec.dtype,
     device: 'cpu',
+    session_options: options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads },
   });
 
   const batchSize = options.batchSize ?? 32;
@@ -88,7 +86,7 @@ export async function createLocalEmbedder(options: LocalEmbedderOptions): Promis
       return vectors;
     },
     countTokens(text) {
-      return tokenizer.encode(text, { add_special_tokens: false }).length;
+      return countTokens(tokenizer, text);
     },
     async close() {
       await serialized(() => model.dispose());

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { run as runWorker } from '../../workers/worker';
 import { loadConfig } from '../config';
 import { MemflowError, errorMessage } from '../errors';
+import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
 import { reindexCommand } from './reindex-command';
 import { corpusCommand } from './corpus-command';
@@ -23,6 +24,7 @@ Usage:
                                     one durable chat turn; prints the answer, citations and the workflow link
   memflow reindex start --model M | status | pause|resume|cancel|rollback <target_version>
                                     re-embed every chunk with another model, with zero-downtime cutover
+  memflow bench <name> [options]    run a benchmark from bench/ (ingest, reindex-search, embed-thread)
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
 
@@ -66,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(config, ctx);
     case 'ingest':
       return ingestCommand(config, argv.slice(argv.indexOf('ingest') + 1), ctx);
+    case 'bench':
+      return benchCommand(argv.slice(argv.indexOf('bench') + 1));
     case 'reindex':
       return reindexCommand(config, argv.slice(argv.indexOf('reindex') + 1), ctx);
     case 'chat':

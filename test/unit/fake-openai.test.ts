@@ -62,7 +62,7 @@ describe('fake OpenAI server, through the real openai client', () => {
 
   it('backs embedderFromConfig for the openai provider', async () => {
     const embedder = await embedderFromConfig({
-      embedding: { provider: 'openai', model: 'e', modelsDir: '/nonexistent' },
+      embedding: { provider: 'openai', model: 'e', modelsDir: '/nonexistent', threads: undefined },
       llm: { baseUrl: server.url, apiKey: undefined, model: 'm', timeoutMs: 1000 },
     });
     assert.deepEqual(embedder.identity, { model: 'e', dim: 8, metric: 'COSINE' });

@@ -1,0 +1,101 @@
+/**
+ * CPU time during a timed region, from /proc (Linux): what this benchmark's own processes used
+ * (this process with its in-process worker and embedders, plus the private Temporal and Milvus),
+ * and what every other process on the machine used meanwhile. On a shared machine the second
+ * number says how far wall-clock throughput can be trusted; the first does not depend on it much.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+
+export interface CpuUse {
+  /** CPU seconds of the measured processes. */
+  ownSeconds: number;
+  /** CPU seconds of everything else on the machine (PostgreSQL, other users' jobs, the kernel). */
+  otherSeconds: number;
+  /** `otherSeconds` as a share of all the CPU the machine had in that time (0–1). */
+  otherShare: number;
+}
+
+export interface CpuMeter {
+  /** Stops the meter: CPU used since it started, or undefined where /proc is missing. */
+  stop(): CpuUse | undefined;
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** Busy CPU seconds of the whole machine since boot (all cores; idle and iowait excluded). */
+function machineBusySeconds(): number | undefined {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of one process, all its threads; 0 when it is gone. */
+function processSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces; fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts measuring; `pids` are the processes counted as the benchmark's own. */
+export function startCpuMeter(pids: number[]): CpuMeter {
+  const started = performance.now();
+  const busy = machineBusySeconds();
+  const own = pids.map(processSeconds);
+  return {
+    stop() {
+      const busyNow = machineBusySeconds();
+      if (busy === undefined || busyNow === undefined) return undefined;
+      const ownSeconds = pids.reduce((sum, pid, i) => sum + Math.max(0, processSeconds(pid) - own[i]!), 0);
+      const otherSeconds = Math.max(0, busyNow - busy - ownSeconds);
+      const capacity = ((performance.now() - started) / 1000) * os.availableParallelism();
+      const round = (n: number) => Math.round(n * 100) / 100;
+      return {
+        ownSeconds: round(ownSeconds),
+        otherSeconds: round(otherSeconds),
+        otherShare: round(otherSeconds / capacity),
+      };
+    },
+  };
+}
+
+/**
+ * Waits, up to `maxWaitMs`, for a `sampleMs` window in which other processes use at most
+ * `threshold` of the machine's CPU, so a timed run starts on a quiet machine. Returns the share
+ * seen last (a run that starts anyway records its own share).
+ */
+export async function waitForQuiet(
+  pids: number[],
+  options: { threshold: number; maxWaitMs: number; sampleMs?: number; signal?: AbortSignal },
+): Promise<number | undefined> {
+  const deadline = performance.now() + options.maxWaitMs;
+  let share: number | undefined;
+  do {
+    options.signal?.throwIfAborted();
+    const meter = startCpuMeter(pids);
+    await new Promise((resolve) => setTimeout(resolve, options.sampleMs ?? 2000));
+    share = meter.stop()?.otherShare;
+    if (share === undefined || share <= options.threshold) return share;
+  } while (performance.now() < deadline);
+  return share;
+}
