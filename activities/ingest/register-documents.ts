@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
-import { chunkId, docIdFor, prepareDocument, textHash, toSourceUri } from '../../src/ingest';
+import { docIdFor, prepareDocument, toSourceUri } from '../../src/ingest';
 import type { LiveIndexDeps } from './live-index';
+import { registryChunks } from './registry-chunks';
 import { beginDocumentVersion, recordDocumentFailure } from '../postgres/document-registry';
 import { liveIndex } from '../postgres/vector-indexes';
 
@@ -55,15 +56,7 @@ export async function registerDocuments(deps: LiveIndexDeps, input: RegisterDocu
       title: doc.title,
       kind: doc.kind,
       contentHash: doc.contentHash,
-      chunksFor: (version) =>
-        chunks.map((c) => ({
-          chunkId: chunkId(docId, version, c.ordinal, c.text),
-          ordinal: c.ordinal,
-          text: c.text,
-          textHash: textHash(c.text),
-          tokenCount: c.tokenCount,
-          headingPath: c.headingPath.join(' > '),
-        })),
+      chunksFor: (version) => registryChunks(docId, version, chunks),
     });
     outcomes.push(
       begun.state === 'unchanged'

@@ -14,7 +14,8 @@ import {
   recordDocumentFailure,
 } from '../../activities/postgres/document-registry';
 import { liveIndex } from '../../activities/postgres/vector-indexes';
-import { chunkId, docIdFor, prepareDocument, textHash, toSourceUri } from '../../src/ingest';
+import { registryChunks } from '../../activities/ingest/registry-chunks';
+import { docIdFor, prepareDocument, toSourceUri } from '../../src/ingest';
 import { DEFAULT_MAX_BYTES } from '../../workflows/ingest/ingest-documents';
 
 export interface DirectIngestDeps {
@@ -85,15 +86,7 @@ export async function directIngest(deps: DirectIngestDeps, input: DirectIngestIn
       continue;
     }
     const { doc, chunks } = prepared;
-    const rows = (version: number) =>
-      chunks.map((c) => ({
-        chunkId: chunkId(docId, version, c.ordinal, c.text),
-        ordinal: c.ordinal,
-        text: c.text,
-        textHash: textHash(c.text),
-        tokenCount: c.tokenCount,
-        headingPath: c.headingPath.join(' > '),
-      }));
+    const rows = (version: number) => registryChunks(docId, version, chunks);
     const begun = await timed('register', () =>
       beginDocumentVersion(deps.db, {
         tenant: input.tenant,

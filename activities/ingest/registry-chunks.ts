@@ -1,0 +1,15 @@
+import type { Chunk } from '../../src/ingest';
+import { chunkId, textHash } from '../../src/ingest';
+import type { RegistryChunk } from '../postgres/document-registry';
+
+/** A document version's chunks as the registry stores them, with their content-hash ids. */
+export function registryChunks(docId: string, version: number, chunks: Chunk[]): RegistryChunk[] {
+  return chunks.map((c) => ({
+    chunkId: chunkId(docId, version, c.ordinal, c.text),
+    ordinal: c.ordinal,
+    text: c.text,
+    textHash: textHash(c.text),
+    tokenCount: c.tokenCount,
+    headingPath: c.headingPath.join(' > '),
+  }));
+}
