@@ -25,7 +25,12 @@ import type { VectorStore } from './milvus/vector-store';
 import { backfillPage } from './reindex/backfill';
 import type { BackfillPageInput } from './reindex/backfill';
 import { cutover, dropRetained, finishReindex, markReindex, revertCutover } from './reindex/cutover';
-import { createTargetCollection, disableDualWrite, dropTargetCollection, enableDualWrite } from './reindex/target-collection';
+import {
+  createTargetCollection,
+  disableDualWrite,
+  dropTargetCollection,
+  enableDualWrite,
+} from './reindex/target-collection';
 import { validateIndex } from './reindex/validate-index';
 import type { ValidateInput } from './reindex/validate-index';
 
@@ -55,8 +60,12 @@ export function createActivities(deps: ActivityDeps) {
     writeAnswer: classified((input: WriteAnswerInput) => writeAnswer(deps, input)),
     storeMemories: classified((input: Parameters<typeof storeMemories>[1]) => storeMemories(deps, input)),
     summarizeSession: classified((input: Parameters<typeof summarizeSession>[1]) => summarizeSession(deps, input)),
-    createTargetCollection: classified((input: Parameters<typeof createTargetCollection>[1]) => createTargetCollection(deps, input)),
-    dropTargetCollection: classified((input: Parameters<typeof dropTargetCollection>[1]) => dropTargetCollection(deps, input)),
+    createTargetCollection: classified((input: Parameters<typeof createTargetCollection>[1]) =>
+      createTargetCollection(deps, input),
+    ),
+    dropTargetCollection: classified((input: Parameters<typeof dropTargetCollection>[1]) =>
+      dropTargetCollection(deps, input),
+    ),
     enableDualWrite: classified((input: Parameters<typeof enableDualWrite>[1]) => enableDualWrite(deps, input)),
     disableDualWrite: classified((input: { collection: string }) => disableDualWrite(deps, input)),
     backfillPage: classified((input: BackfillPageInput) => backfillPage(deps, input)),

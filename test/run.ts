@@ -57,7 +57,9 @@ async function main(): Promise<number> {
   try {
     const started = Date.now();
     await stackUp(config, log);
-    log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${env.TEMPORAL_ADDRESS}, Milvus ${env.MILVUS_ADDRESS}, ${env.DATABASE_URL}`);
+    log(
+      `stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${env.TEMPORAL_ADDRESS}, Milvus ${env.MILVUS_ADDRESS}, ${env.DATABASE_URL}`,
+    );
     const files = testFiles(process.argv.slice(2));
     code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter', 'spec', ...files], {

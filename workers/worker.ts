@@ -42,7 +42,14 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ db, vectors, embedders, queryCache, llm, collectionPrefix: config.milvus.collectionPrefix }),
+    activities: createActivities({
+      db,
+      vectors,
+      embedders,
+      queryCache,
+      llm,
+      collectionPrefix: config.milvus.collectionPrefix,
+    }),
     shutdownGraceTime: '20s',
   });
   return {

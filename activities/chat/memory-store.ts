@@ -44,6 +44,13 @@ export async function recallMemories(deps: ChatDeps, tenant: string, query: stri
   const { embedder, collection } = await memoryEmbedder(deps);
   if (!(await deps.vectors.describeCollection(collection))) return [];
   const [vector] = await deps.queryCache.getOrEmbed(embedder, [query]);
-  const hits = await deps.vectors.search({ collection, tenant, vector: vector!, identity: embedder.identity, limit, includeText: true });
+  const hits = await deps.vectors.search({
+    collection,
+    tenant,
+    vector: vector!,
+    identity: embedder.identity,
+    limit,
+    includeText: true,
+  });
   return hits.filter((h) => h.score > 0.3).map((h) => h.text ?? '');
 }

@@ -15,7 +15,10 @@ export const planSchema = z
   .object({
     intent: z.enum(['search', 'chitchat', 'tool']),
     queries: z.array(z.string().trim().min(1).max(500)).max(4),
-    filters: z.object({ sources: z.array(z.string().min(1)).max(20).optional() }).strict().default({}),
+    filters: z
+      .object({ sources: z.array(z.string().min(1)).max(20).optional() })
+      .strict()
+      .default({}),
     tool: z
       .object({ name: z.enum(TOOL_NAMES as [ToolName, ...ToolName[]]), input: z.string().max(500) })
       .nullable()

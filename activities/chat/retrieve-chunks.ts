@@ -33,7 +33,10 @@ export interface RetrieveResult {
 }
 
 function combineFilters(filters: MessageFilters | undefined, planSources: string[] | undefined): ChunkFilter {
-  const sources = filters?.sources && planSources ? filters.sources.filter((s) => planSources.includes(s)) : (filters?.sources ?? planSources);
+  const sources =
+    filters?.sources && planSources
+      ? filters.sources.filter((s) => planSources.includes(s))
+      : (filters?.sources ?? planSources);
   return { ...(filters?.docIds ? { docIds: filters.docIds } : {}), ...(sources ? { sources } : {}) };
 }
 
@@ -68,7 +71,14 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
     .filter((h) => live.get(h.docId) === h.docVersion && h.tenant === input.tenant)
     .sort((a, b) => b.score - a.score)
     .slice(0, limit)
-    .map((h) => ({ chunkId: h.id, docId: h.docId, docVersion: h.docVersion, title: h.title, source: h.source, score: h.score }));
+    .map((h) => ({
+      chunkId: h.id,
+      docId: h.docId,
+      docVersion: h.docVersion,
+      title: h.title,
+      source: h.source,
+      score: h.score,
+    }));
   const memories = input.queries[0] ? await recallMemories(deps, input.tenant, input.queries[0]) : [];
   const stats = deps.queryCache.stats();
   return { passages, memories, cache: { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate } };

@@ -24,7 +24,9 @@ export async function runTool(deps: ChatDeps, input: RunToolInput): Promise<{ ou
       const memories = await deps.vectors.query(collection, { tenant: input.tenant, limit: 1000, includeText: true });
       const doomed = memories.filter((m) => (m.text ?? '').toLowerCase().includes(needle)).map((m) => m.id);
       await deps.vectors.deleteByIds(collection, doomed);
-      return { output: `Forgot ${doomed.length} memor${doomed.length === 1 ? 'y' : 'ies'} mentioning "${input.input.trim()}".` };
+      return {
+        output: `Forgot ${doomed.length} memor${doomed.length === 1 ? 'y' : 'ies'} mentioning "${input.input.trim()}".`,
+      };
     }
     default:
       throw ApplicationFailure.nonRetryable(`Unknown tool ${String(input.name)}`, 'INVALID_INPUT');

@@ -13,7 +13,9 @@ export async function summarizeSession(
 ): Promise<{ summary: string }> {
   const transcript = input.turns.map((t) => `User: ${t.user}\nAssistant: ${t.assistant}`).join('\n');
   if (!deps.llm) {
-    const lines = input.turns.map((t) => `asked "${t.user.slice(0, 160)}" → ${t.assistant.replace(/\s+/g, ' ').slice(0, 160)}`);
+    const lines = input.turns.map(
+      (t) => `asked "${t.user.slice(0, 160)}" → ${t.assistant.replace(/\s+/g, ' ').slice(0, 160)}`,
+    );
     const summary = [input.summary, ...lines].filter(Boolean).join(' | ');
     return { summary: summary.length > MAX_SUMMARY_CHARS ? `…${summary.slice(-MAX_SUMMARY_CHARS)}` : summary };
   }
@@ -24,7 +26,10 @@ export async function summarizeSession(
       maxTokens: 400,
       signal,
       messages: [
-        { role: 'system', content: 'Summarize the conversation in under 150 words, keeping facts about the user and open questions.' },
+        {
+          role: 'system',
+          content: 'Summarize the conversation in under 150 words, keeping facts about the user and open questions.',
+        },
         { role: 'user', content: `${input.summary ? `Earlier summary: ${input.summary}\n\n` : ''}${transcript}` },
       ],
     }),

@@ -47,7 +47,11 @@ export function citationsFor(answer: string, passages: RetrievedPassage[]): Cita
 
 /** The executor: writes the answer from the retrieved passages, citing them by marker. */
 export async function writeAnswer(deps: ChatDeps, input: WriteAnswerInput): Promise<WrittenAnswer> {
-  const texts = await loadTexts(deps, input.tenant, input.passages.map((p) => p.chunkId));
+  const texts = await loadTexts(
+    deps,
+    input.tenant,
+    input.passages.map((p) => p.chunkId),
+  );
   // A passage whose text is gone (its document was re-ingested mid-turn) is dropped, not invented.
   const passages = input.passages.filter((p) => texts.has(p.chunkId));
   const toolLine =
@@ -62,10 +66,17 @@ export async function writeAnswer(deps: ChatDeps, input: WriteAnswerInput): Prom
       passages: passages.map((p) => ({ id: p.chunkId, text: texts.get(p.chunkId)!, title: p.title })),
     });
     const answer = [toolLine, extractive.text].filter(Boolean).join('\n');
-    return { answer, answerKind: 'extractive', citations: citationsFor(extractive.text, passages), usage: { promptTokens: 0, completionTokens: 0 } };
+    return {
+      answer,
+      answerKind: 'extractive',
+      citations: citationsFor(extractive.text, passages),
+      usage: { promptTokens: 0, completionTokens: 0 },
+    };
   }
   const llm = deps.llm;
-  const numbered = passages.map((p, i) => `[${i + 1}] ${p.title}${p.source ? ` (${p.source})` : ''}\n${texts.get(p.chunkId)}`).join('\n\n');
+  const numbered = passages
+    .map((p, i) => `[${i + 1}] ${p.title}${p.source ? ` (${p.source})` : ''}\n${texts.get(p.chunkId)}`)
+    .join('\n\n');
   const context = [
     input.summary ? `Earlier in this conversation: ${input.summary}` : '',
     ...input.recent.map((t) => `User: ${t.user}\nAssistant: ${t.assistant}`),
@@ -86,5 +97,10 @@ export async function writeAnswer(deps: ChatDeps, input: WriteAnswerInput): Prom
       ],
     }),
   );
-  return { answer: completion.text, answerKind: 'llm', citations: citationsFor(completion.text, passages), usage: completion.usage };
+  return {
+    answer: completion.text,
+    answerKind: 'llm',
+    citations: citationsFor(completion.text, passages),
+    usage: completion.usage,
+  };
 }

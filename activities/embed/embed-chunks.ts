@@ -8,7 +8,9 @@ import { embeddingText } from './embedding-text';
  * that produced its vector. Ingestion and the re-embed backfill both write through this.
  */
 export async function embedChunks(embedder: Embedder, chunks: LiveChunk[]): Promise<ChunkRow[]> {
-  const vectors = await embedder.embed(chunks.map((c) => embeddingText({ title: c.title, headingPath: c.headingPath, text: c.text })));
+  const vectors = await embedder.embed(
+    chunks.map((c) => embeddingText({ title: c.title, headingPath: c.headingPath, text: c.text })),
+  );
   return chunks.map((c, i) => ({
     id: c.chunkId,
     tenant: c.tenant,

@@ -12,7 +12,11 @@ import { createThreadedLocalEmbedder } from './threaded-embedder';
 export async function embedderFromConfig(config: Pick<MemflowConfig, 'embedding' | 'llm'>): Promise<Embedder> {
   const { embedding, llm } = config;
   if (embedding.provider === 'local') {
-    return createThreadedLocalEmbedder({ model: embedding.model, modelsDir: embedding.modelsDir, intraOpThreads: embedding.threads });
+    return createThreadedLocalEmbedder({
+      model: embedding.model,
+      modelsDir: embedding.modelsDir,
+      intraOpThreads: embedding.threads,
+    });
   }
   return createOpenAiEmbedder({
     baseURL: llm.baseUrl ?? OPENAI_DEFAULT_BASE_URL,

@@ -30,7 +30,11 @@ export function createEmbedderRegistry(config: Pick<MemflowConfig, 'embedding' |
         embedder =
           name === defaultModel
             ? embedderFromConfig(config)
-            : createThreadedLocalEmbedder({ model: name, modelsDir: config.embedding.modelsDir, intraOpThreads: config.embedding.threads });
+            : createThreadedLocalEmbedder({
+                model: name,
+                modelsDir: config.embedding.modelsDir,
+                intraOpThreads: config.embedding.threads,
+              });
         embedder.catch(() => loaded.delete(name)); // a failed load is retried by the next call
         loaded.set(name, embedder);
       }

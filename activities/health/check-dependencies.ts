@@ -7,7 +7,11 @@ export interface DependencyReport {
 }
 
 /** Proves, from inside the worker, that it reaches its dependencies. */
-export async function checkDependencies(deps: { db: Pool; vectors: VectorStore; collectionPrefix: string }): Promise<DependencyReport> {
+export async function checkDependencies(deps: {
+  db: Pool;
+  vectors: VectorStore;
+  collectionPrefix: string;
+}): Promise<DependencyReport> {
   const { rows } = await deps.db.query<{ version: string; migrations: string }>(
     `SELECT current_setting('server_version') AS version, (SELECT count(*) FROM memflow_migrations) AS migrations`,
   );

@@ -13,7 +13,10 @@ export interface ActivateDocumentsInput {
  * version, so the new chunks appear together), then deletes the older versions' chunks from the
  * vector store and the registry. Idempotent: a retry finds nothing left to switch or delete.
  */
-export async function activateDocuments(deps: LiveIndexDeps, input: ActivateDocumentsInput): Promise<{ staleVersionsRemoved: number }> {
+export async function activateDocuments(
+  deps: LiveIndexDeps,
+  input: ActivateDocumentsInput,
+): Promise<{ staleVersionsRemoved: number }> {
   const targets = await writeTargets(deps.db);
   let removed = 0;
   for (const doc of input.docs) {

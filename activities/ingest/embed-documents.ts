@@ -29,7 +29,10 @@ interface EmbedProgress {
  * (the live collection, and the one a re-embed is building). Heartbeats after each batch; a retry
  * after a crash resumes from the last heartbeat, and upserts by chunk id make any overlap harmless.
  */
-export async function embedDocuments(deps: LiveIndexDeps, input: EmbedDocumentsInput): Promise<{ chunksWritten: number }> {
+export async function embedDocuments(
+  deps: LiveIndexDeps,
+  input: EmbedDocumentsInput,
+): Promise<{ chunksWritten: number }> {
   const ctx = Context.current();
   const resume = ctx.info.heartbeatDetails as EmbedProgress | undefined;
   const progress: EmbedProgress = resume ?? { doc: 0, afterOrdinal: -1, chunksWritten: 0 };
@@ -39,9 +42,21 @@ export async function embedDocuments(deps: LiveIndexDeps, input: EmbedDocumentsI
   for (; progress.doc < input.docs.length; progress.doc += 1, progress.afterOrdinal = -1) {
     const doc = input.docs[progress.doc]!;
     for (;;) {
-      const chunks = await pageVersionChunks(deps.db, { tenant: input.tenant, ...doc }, progress.afterOrdinal, batchSize);
+      const chunks = await pageVersionChunks(
+        deps.db,
+        { tenant: input.tenant, ...doc },
+        progress.afterOrdinal,
+        batchSize,
+      );
       if (chunks.length === 0) break;
-      const live = chunks.map((c) => ({ ...c, tenant: input.tenant, docId: doc.docId, version: doc.version, title: doc.title, sourceUri: doc.sourceUri }));
+      const live = chunks.map((c) => ({
+        ...c,
+        tenant: input.tenant,
+        docId: doc.docId,
+        version: doc.version,
+        title: doc.title,
+        sourceUri: doc.sourceUri,
+      }));
       for (const [i, target] of targets.entries()) {
         await deps.vectors.upsert(target.collection, await embedChunks(embedders[i]!, live));
       }

@@ -30,7 +30,10 @@ export interface DocumentOutcome {
  * version of every changed document (or records why a file was rejected). Re-running it with the
  * same files is harmless: unchanged content reuses its pending version.
  */
-export async function registerDocuments(deps: LiveIndexDeps, input: RegisterDocumentsInput): Promise<DocumentOutcome[]> {
+export async function registerDocuments(
+  deps: LiveIndexDeps,
+  input: RegisterDocumentsInput,
+): Promise<DocumentOutcome[]> {
   const live = await liveIndex(deps.db);
   const embedder = await deps.embedders.get(live?.identity.model ?? deps.embedders.defaultModel);
   const outcomes: DocumentOutcome[] = [];
@@ -44,7 +47,13 @@ export async function registerDocuments(deps: LiveIndexDeps, input: RegisterDocu
       chunking: { countTokens: (text) => embedder.countTokens(text) },
     });
     if (!prepared.ok) {
-      await recordDocumentFailure(deps.db, { tenant: input.tenant, docId, sourceUri, kind: 'unknown', error: prepared.message });
+      await recordDocumentFailure(deps.db, {
+        tenant: input.tenant,
+        docId,
+        sourceUri,
+        kind: 'unknown',
+        error: prepared.message,
+      });
       outcomes.push({ sourceUri, docId, state: 'failed', reason: prepared.reason, message: prepared.message });
       continue;
     }

@@ -10,7 +10,17 @@ export const SCHEMA_PROPERTY = 'memflow.schema';
 export const SCHEMA_VERSION = '1';
 
 export const MAX_TEXT_BYTES = 16_384;
-export const META_FIELDS = ['id', 'tenant', 'doc_id', 'doc_version', 'ordinal', 'title', 'source', 'heading_path', 'embedding_model'];
+export const META_FIELDS = [
+  'id',
+  'tenant',
+  'doc_id',
+  'doc_version',
+  'ordinal',
+  'title',
+  'source',
+  'heading_path',
+  'embedding_model',
+];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const METRICS: Metric[] = ['COSINE', 'IP', 'L2'];
@@ -60,11 +70,19 @@ export function chunkFields(dim: number, hybrid: boolean): FieldType[] {
 }
 
 export function bm25Function() {
-  return { name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: ['sparse'], params: {} };
+  return {
+    name: 'text_bm25',
+    type: FunctionType.BM25,
+    input_field_names: ['text'],
+    output_field_names: ['sparse'],
+    params: {},
+  };
 }
 
 export function indexParams(metric: Metric, hybrid: boolean) {
-  const params: { field_name: string; index_type: string; metric_type: string }[] = [{ field_name: 'vector', index_type: 'AUTOINDEX', metric_type: metric }];
+  const params: { field_name: string; index_type: string; metric_type: string }[] = [
+    { field_name: 'vector', index_type: 'AUTOINDEX', metric_type: metric },
+  ];
   if (hybrid) params.push({ field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25' });
   return params;
 }
@@ -101,7 +119,9 @@ export function fromEntity(e: Record<string, unknown>): ChunkMeta {
   return meta;
 }
 
-export function parseIdentity(properties: { key: string; value: string | number }[] | undefined): EmbeddingIdentity | undefined {
+export function parseIdentity(
+  properties: { key: string; value: string | number }[] | undefined,
+): EmbeddingIdentity | undefined {
   const raw = properties?.find((p) => p.key === IDENTITY_PROPERTY)?.value;
   if (!raw) return undefined;
   const parsed = JSON.parse(String(raw)) as EmbeddingIdentity;

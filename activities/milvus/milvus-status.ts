@@ -16,7 +16,8 @@ const NOT_LOADED = /not loaded|collection not load|not been loaded/i;
 export function checkStatus(reply: unknown, operation: string): void {
   const status = ((reply as { status?: Status })?.status ?? reply) as Status | undefined;
   if (!status) throw new MemflowError('VECTOR_STORE_ERROR', `Milvus ${operation}: empty reply`, { retryable: true });
-  const failed = (status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) ||
+  const failed =
+    (status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) ||
     (status.code !== undefined && status.code !== 0);
   if (!failed) return;
   const reason = status.reason || String(status.error_code);

@@ -75,7 +75,8 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   private async flush(collection: string): Promise<void> {
-    if (this.options.flavor === 'lite') await this.call('flush', () => this.client.flush({ collection_names: [collection] }));
+    if (this.options.flavor === 'lite')
+      await this.call('flush', () => this.client.flush({ collection_names: [collection] }));
   }
 
   async createCollection(name: string, identity: EmbeddingIdentity): Promise<CollectionInfo> {
@@ -186,7 +187,10 @@ export class MilvusVectorStore implements VectorStore {
 
   async listCollections(prefix = ''): Promise<string[]> {
     const reply = await this.call('showCollections', () => this.client.showCollections());
-    return reply.data.map((c) => c.name).filter((n) => n.startsWith(prefix)).sort();
+    return reply.data
+      .map((c) => c.name)
+      .filter((n) => n.startsWith(prefix))
+      .sort();
   }
 
   async setAlias(alias: string, collection: string): Promise<void> {
@@ -204,10 +208,13 @@ export class MilvusVectorStore implements VectorStore {
   async resolveAlias(alias: string): Promise<string | undefined> {
     assertCollectionName(alias);
     try {
-      const reply = await this.call('describeAlias', () => this.client.describeAlias({ alias, collection_name: alias }));
+      const reply = await this.call('describeAlias', () =>
+        this.client.describeAlias({ alias, collection_name: alias }),
+      );
       return reply.collection || undefined;
     } catch (err) {
-      if (err instanceof MemflowError && (err.code === 'COLLECTION_NOT_FOUND' || /alias/i.test(err.message))) return undefined;
+      if (err instanceof MemflowError && (err.code === 'COLLECTION_NOT_FOUND' || /alias/i.test(err.message)))
+        return undefined;
       throw err;
     }
   }
@@ -226,7 +233,10 @@ export class MilvusVectorStore implements VectorStore {
       assertTenant(row.tenant);
       this.assertVector(info, row.vector, row.embeddingModel, `chunk ${row.id}`);
       if (Buffer.byteLength(row.text, 'utf8') > MAX_TEXT_BYTES) {
-        throw new MemflowError('INVALID_INPUT', `Chunk ${row.id} text exceeds ${MAX_TEXT_BYTES} bytes; chunk it smaller.`);
+        throw new MemflowError(
+          'INVALID_INPUT',
+          `Chunk ${row.id} text exceeds ${MAX_TEXT_BYTES} bytes; chunk it smaller.`,
+        );
       }
     }
     const reply = await this.write('upsert', () =>
@@ -234,7 +244,9 @@ export class MilvusVectorStore implements VectorStore {
     );
     const written = Number(reply.upsert_cnt);
     if (written !== rows.length) {
-      throw new MemflowError('VECTOR_STORE_ERROR', `Milvus upsert wrote ${written} of ${rows.length} rows.`, { retryable: true });
+      throw new MemflowError('VECTOR_STORE_ERROR', `Milvus upsert wrote ${written} of ${rows.length} rows.`, {
+        retryable: true,
+      });
     }
     await this.flush(info.name);
     return written;
@@ -262,10 +274,11 @@ export class MilvusVectorStore implements VectorStore {
       throw new MemflowError(
         'EMBEDDING_MISMATCH',
         `${what} was embedded by ${model} (${vector.length}-d) but collection ${info.name} holds ${describeIdentity(want)}. ` +
-          'Embed with the collection\'s model, or re-embed into a new collection with `memflow reindex start`.',
+          "Embed with the collection's model, or re-embed into a new collection with `memflow reindex start`.",
       );
     }
-    if (!vector.every(Number.isFinite)) throw new MemflowError('INVALID_INPUT', `${what} has a non-finite vector component.`);
+    if (!vector.every(Number.isFinite))
+      throw new MemflowError('INVALID_INPUT', `${what} has a non-finite vector component.`);
   }
 
   async search(request: SearchRequest): Promise<SearchHit[]> {
@@ -288,7 +301,12 @@ export class MilvusVectorStore implements VectorStore {
         ? this.client.search({
             collection_name: info.name,
             data: [
-              { data: request.vector, anns_field: 'vector', params: { metric_type: info.identity.metric }, expr: filter },
+              {
+                data: request.vector,
+                anns_field: 'vector',
+                params: { metric_type: info.identity.metric },
+                expr: filter,
+              },
               { data: request.hybridText, anns_field: 'sparse', params: { metric_type: 'BM25' }, expr: filter },
             ],
             rerank: RRFRanker(60),

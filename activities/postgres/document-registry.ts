@@ -21,7 +21,8 @@ export interface DocumentVersionInput {
   chunksFor: (version: number) => RegistryChunk[];
 }
 
-export type BeginResult = { state: 'unchanged'; version: number } | { state: 'pending'; version: number; chunkCount: number };
+export type BeginResult =
+  { state: 'unchanged'; version: number } | { state: 'pending'; version: number; chunkCount: number };
 
 async function inTransaction<T>(db: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
@@ -135,7 +136,12 @@ export function activateDocumentVersion(
 }
 
 /** Drops the registry's chunks of versions that are no longer live (after the vector store's). */
-export async function deleteRegistryVersions(db: Pool, tenant: string, docId: string, versions: number[]): Promise<number> {
+export async function deleteRegistryVersions(
+  db: Pool,
+  tenant: string,
+  docId: string,
+  versions: number[],
+): Promise<number> {
   if (versions.length === 0) return 0;
   const { rowCount } = await db.query(
     `DELETE FROM chunks c USING documents d

@@ -1,18 +1,17 @@
 import type { Pool } from 'pg';
 
 export type ReindexStatus =
-  | 'requested'
-  | 'running'
-  | 'paused'
-  | 'validating'
-  | 'cutover'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'rolled_back';
+  'requested' | 'running' | 'paused' | 'validating' | 'cutover' | 'completed' | 'failed' | 'cancelled' | 'rolled_back';
 
 /** Statuses that hold the one-saga-per-target slot (see migration 003). */
-export const ACTIVE_STATUSES: ReindexStatus[] = ['requested', 'running', 'paused', 'validating', 'cutover', 'completed'];
+export const ACTIVE_STATUSES: ReindexStatus[] = [
+  'requested',
+  'running',
+  'paused',
+  'validating',
+  'cutover',
+  'completed',
+];
 
 export interface ReindexControlRow {
   id: number;

@@ -10,8 +10,20 @@ export interface VectorIndexRow {
   reindexId: number | null;
 }
 
-function toRow(r: { collection: string; model: string; dim: number; metric: string; state: IndexState; reindex_id: number | null }): VectorIndexRow {
-  return { collection: r.collection, identity: { model: r.model, dim: r.dim, metric: r.metric as Metric }, state: r.state, reindexId: r.reindex_id };
+function toRow(r: {
+  collection: string;
+  model: string;
+  dim: number;
+  metric: string;
+  state: IndexState;
+  reindex_id: number | null;
+}): VectorIndexRow {
+  return {
+    collection: r.collection,
+    identity: { model: r.model, dim: r.dim, metric: r.metric as Metric },
+    state: r.state,
+    reindexId: r.reindex_id,
+  };
 }
 
 export async function registerIndex(
@@ -21,7 +33,14 @@ export async function registerIndex(
   await db.query(
     `INSERT INTO vector_indexes (collection, model, dim, metric, state, reindex_id) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (collection) DO NOTHING`,
-    [index.collection, index.identity.model, index.identity.dim, index.identity.metric, index.state, index.reindexId ?? null],
+    [
+      index.collection,
+      index.identity.model,
+      index.identity.dim,
+      index.identity.metric,
+      index.state,
+      index.reindexId ?? null,
+    ],
   );
 }
 

@@ -39,7 +39,12 @@ export async function backfillPage(deps: LiveIndexDeps, input: BackfillPageInput
   const resumedFrom = processed;
   const embedder = await deps.embedders.get(input.model);
   while (processed < input.pageSize) {
-    const chunks = await pageLiveChunks(deps.db, cursor, Math.min(input.batchSize, input.pageSize - processed), input.changedSince);
+    const chunks = await pageLiveChunks(
+      deps.db,
+      cursor,
+      Math.min(input.batchSize, input.pageSize - processed),
+      input.changedSince,
+    );
     if (chunks.length === 0) return { processed, resumedFrom, lastChunkId: cursor, done: true };
     await deps.vectors.upsert(input.collection, await embedChunks(embedder, chunks));
     processed += chunks.length;

@@ -34,7 +34,10 @@ export async function revertCutover(
 }
 
 /** Step 6: the run is complete; the previous version is retained for rollback until its retention ends. */
-export async function finishReindex(deps: LiveIndexDeps, input: { reindexId: number; failAt?: ReindexStep }): Promise<void> {
+export async function finishReindex(
+  deps: LiveIndexDeps,
+  input: { reindexId: number; failAt?: ReindexStep },
+): Promise<void> {
   injectFault('finish', input.failAt);
   await updateReindex(deps.db, input.reindexId, { status: 'completed', error: null, completed: true });
 }
@@ -52,5 +55,8 @@ export async function markReindex(
   deps: LiveIndexDeps,
   input: { reindexId: number; status: ReindexStatus; error?: string | null },
 ): Promise<void> {
-  await updateReindex(deps.db, input.reindexId, { status: input.status, ...(input.error !== undefined ? { error: input.error } : {}) });
+  await updateReindex(deps.db, input.reindexId, {
+    status: input.status,
+    ...(input.error !== undefined ? { error: input.error } : {}),
+  });
 }

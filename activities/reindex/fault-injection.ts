@@ -8,6 +8,10 @@ export type ReindexStep = 'create' | 'dual-write' | 'backfill' | 'validate' | 'c
  */
 export function injectFault(step: ReindexStep, failAt: ReindexStep | undefined): void {
   if (failAt === step) {
-    throw ApplicationFailure.create({ type: 'InjectedFault', message: `fault injected at step ${step}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'InjectedFault',
+      message: `fault injected at step ${step}`,
+      nonRetryable: true,
+    });
   }
 }

@@ -30,7 +30,12 @@ export async function createTargetCollection(
   const embedder = await deps.embedders.get(input.model);
   const collection = await targetCollectionName(deps, input.reindexId, input.model);
   await deps.vectors.createCollection(collection, embedder.identity);
-  await registerIndex(deps.db, { collection, identity: embedder.identity, state: 'preparing', reindexId: input.reindexId });
+  await registerIndex(deps.db, {
+    collection,
+    identity: embedder.identity,
+    state: 'preparing',
+    reindexId: input.reindexId,
+  });
   await updateReindex(deps.db, input.reindexId, { status: 'running', collection, previousCollection });
   injectFault('create', input.failAt);
   return { collection, identity: embedder.identity, previousCollection, previousIdentity: live.identity };
@@ -40,7 +45,10 @@ export async function createTargetCollection(
  * Compensation of step 1: drop the new collection. Registered before the step runs, so it also
  * cleans up after a step that failed half-way; idempotent, and never drops the live collection.
  */
-export async function dropTargetCollection(deps: LiveIndexDeps, input: { reindexId: number; model: string }): Promise<void> {
+export async function dropTargetCollection(
+  deps: LiveIndexDeps,
+  input: { reindexId: number; model: string },
+): Promise<void> {
   const collection = await targetCollectionName(deps, input.reindexId, input.model);
   const row = await indexByCollection(deps.db, collection);
   if (row?.state === 'live') throw new Error(`refusing to drop ${collection}: it is live`);
@@ -49,7 +57,10 @@ export async function dropTargetCollection(deps: LiveIndexDeps, input: { reindex
 }
 
 /** Step 2: ingestion now writes to the new collection too. */
-export async function enableDualWrite(deps: LiveIndexDeps, input: { collection: string; failAt?: ReindexStep }): Promise<void> {
+export async function enableDualWrite(
+  deps: LiveIndexDeps,
+  input: { collection: string; failAt?: ReindexStep },
+): Promise<void> {
   await setIndexState(deps.db, input.collection, 'building');
   injectFault('dual-write', input.failAt);
 }

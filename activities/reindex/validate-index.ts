@@ -41,7 +41,11 @@ async function goldenQueries(db: Pool, reindexId: number, size: number): Promise
      WHERE c.version = d.live_version ORDER BY md5(c.chunk_id || $1::text) LIMIT $2`,
     [reindexId, size],
   );
-  return rows.map((r) => ({ tenant: r.tenant, chunkId: r.chunk_id, query: r.text.split(/\s+/).slice(0, 24).join(' ') }));
+  return rows.map((r) => ({
+    tenant: r.tenant,
+    chunkId: r.chunk_id,
+    query: r.text.split(/\s+/).slice(0, 24).join(' '),
+  }));
 }
 
 /**
@@ -56,7 +60,8 @@ export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): 
   for (const [tenant, expected] of Object.entries(registry)) {
     const actual = await deps.vectors.count(input.collection, { tenant });
     counts[tenant] = { registry: expected, collection: actual };
-    if (actual !== expected) reasons.push(`tenant ${tenant}: ${actual} chunks in ${input.collection}, ${expected} in the registry`);
+    if (actual !== expected)
+      reasons.push(`tenant ${tenant}: ${actual} chunks in ${input.collection}, ${expected} in the registry`);
   }
   const golden = await goldenQueries(deps.db, input.reindexId, input.goldenSize);
   const newEmbedder = await deps.embedders.get(input.identity.model);
@@ -66,8 +71,20 @@ export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): 
   let found = 0;
   let overlap = 0;
   for (const [i, g] of golden.entries()) {
-    const fresh = await deps.vectors.search({ collection: input.collection, tenant: g.tenant, vector: newVectors[i]!, identity: input.identity, limit: 5 });
-    const old = await deps.vectors.search({ collection: input.previousCollection, tenant: g.tenant, vector: oldVectors[i]!, identity: input.previousIdentity, limit: 5 });
+    const fresh = await deps.vectors.search({
+      collection: input.collection,
+      tenant: g.tenant,
+      vector: newVectors[i]!,
+      identity: input.identity,
+      limit: 5,
+    });
+    const old = await deps.vectors.search({
+      collection: input.previousCollection,
+      tenant: g.tenant,
+      vector: oldVectors[i]!,
+      identity: input.previousIdentity,
+      limit: 5,
+    });
     if (fresh.some((h) => h.id === g.chunkId)) found += 1;
     const oldIds = new Set(old.map((h) => h.id));
     overlap += fresh.filter((h) => oldIds.has(h.id)).length / Math.max(1, Math.min(5, old.length));
@@ -75,8 +92,16 @@ export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): 
   const recallAt5 = golden.length ? found / golden.length : 1;
   const overlapAt5 = golden.length ? overlap / golden.length : 1;
   if (recallAt5 < input.minRecall) reasons.push(`recall@5 ${recallAt5.toFixed(2)} is below ${input.minRecall}`);
-  if (overlapAt5 < input.minOverlap) reasons.push(`overlap@5 with the old version ${overlapAt5.toFixed(2)} is below ${input.minOverlap}`);
-  const report: ValidationReport = { passed: reasons.length === 0, reasons, counts, recallAt5, overlapAt5, goldenQueries: golden.length };
+  if (overlapAt5 < input.minOverlap)
+    reasons.push(`overlap@5 with the old version ${overlapAt5.toFixed(2)} is below ${input.minOverlap}`);
+  const report: ValidationReport = {
+    passed: reasons.length === 0,
+    reasons,
+    counts,
+    recallAt5,
+    overlapAt5,
+    goldenQueries: golden.length,
+  };
   await updateReindex(deps.db, input.reindexId, { goldenQueries: golden, validation: report });
   injectFault('validate', input.failAt);
   return report;

@@ -12,8 +12,15 @@ export function benchCommand(argv: string[]): number {
     .map((f) => f.replace(/\.ts$/, ''));
   const [name, ...rest] = argv;
   if (!name || !available.includes(name)) {
-    throw new MemflowError('INVALID_INPUT', `Usage: memflow bench <name> [options]; benchmarks: ${available.join(', ')} (see bench/README.md).`);
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `Usage: memflow bench <name> [options]; benchmarks: ${available.join(', ')} (see bench/README.md).`,
+    );
   }
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench', `${name}.ts`), ...rest], { stdio: 'inherit', cwd: REPO_ROOT });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'bench', `${name}.ts`), ...rest],
+    { stdio: 'inherit', cwd: REPO_ROOT },
+  );
   return result.status ?? 1;
 }

@@ -8,8 +8,14 @@ import type { CliContext } from './main';
 export function formatChat(result: ChatResult): string {
   const lines = [result.answer, ''];
   for (const c of result.citations) lines.push(`  [${c.marker}] ${c.title} — ${c.source}`);
-  if (result.tool) lines.push(`  tool ${result.tool.name}: ${result.tool.status}${result.tool.output ? ` (${result.tool.output})` : ''}`);
-  lines.push(`  index ${result.indexVersion} · ${result.answerKind} answer · workflow ${result.workflowId}`, `  ${result.url}`);
+  if (result.tool)
+    lines.push(
+      `  tool ${result.tool.name}: ${result.tool.status}${result.tool.output ? ` (${result.tool.output})` : ''}`,
+    );
+  lines.push(
+    `  index ${result.indexVersion} · ${result.answerKind} answer · workflow ${result.workflowId}`,
+    `  ${result.url}`,
+  );
   return lines.join('\n');
 }
 
@@ -27,7 +33,10 @@ export async function chatCommand(config: MemflowConfig, argv: string[], ctx: Cl
     },
   });
   if (!values.tenant || !values.session || positionals.length === 0) {
-    throw new MemflowError('INVALID_INPUT', 'Usage: memflow chat --tenant T --session S [--source PATH…] [--json] "your question"');
+    throw new MemflowError(
+      'INVALID_INPUT',
+      'Usage: memflow chat --tenant T --session S [--source PATH…] [--json] "your question"',
+    );
   }
   const client = await MemflowClient.connect(config);
   try {

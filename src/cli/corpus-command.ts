@@ -19,12 +19,19 @@ export async function corpusCommand(config: MemflowConfig, argv: string[], ctx: 
     },
   });
   if (positionals[0] !== 'postgres-docs') {
-    throw new MemflowError('INVALID_INPUT', 'Usage: memflow corpus postgres-docs [--tenant T] [--quick] [--fetch-only] [--json]');
+    throw new MemflowError(
+      'INVALID_INPUT',
+      'Usage: memflow corpus postgres-docs [--tenant T] [--quick] [--fetch-only] [--json]',
+    );
   }
   const html = fetchPostgresDocs(config, ctx.log);
   ctx.log(`PostgreSQL manual at ${html}`);
   if (values['fetch-only']) return 0;
   const paths = values.quick ? QUICK_SUBSET.map((f) => path.join(html, f)) : [html];
   // One base folder for both, so a page has the same source URI (and document id) either way.
-  return ingestCommand(config, [...paths, '--tenant', values.tenant!, '--base-dir', html, ...(ctx.json ? ['--json'] : [])], ctx);
+  return ingestCommand(
+    config,
+    [...paths, '--tenant', values.tenant!, '--base-dir', html, ...(ctx.json ? ['--json'] : [])],
+    ctx,
+  );
 }

@@ -48,7 +48,9 @@ export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: 
       batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
       concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     });
-    ctx.log(`ingesting ${files} file(s)${ignored ? ` (${ignored} of other types ignored)` : ''} · ${workflowUrl(config, handle.workflowId)}`);
+    ctx.log(
+      `ingesting ${files} file(s)${ignored ? ` (${ignored} of other types ignored)` : ''} · ${workflowUrl(config, handle.workflowId)}`,
+    );
     const live = process.stderr.isTTY && !ctx.json;
     // One query at a time, and none left in flight when the connection closes.
     let polling: Promise<void> = Promise.resolve();
@@ -70,7 +72,9 @@ export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: 
       await polling;
       if (live) process.stderr.write('\n');
     }
-    ctx.print(ctx.json ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2) : formatIngestSummary(result));
+    ctx.print(
+      ctx.json ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2) : formatIngestSummary(result),
+    );
     return 0;
   } finally {
     await client.connection.close();

@@ -96,7 +96,9 @@ main(process.argv.slice(2)).then(
       let root: unknown = err;
       while (root instanceof Error && root.cause instanceof Error) root = root.cause;
       const type = (root as { type?: string }).type;
-      console.error(`memflow: ${errorMessage(err)}${root !== err ? `: ${type ? `${type}: ` : ''}${errorMessage(root)}` : ''}`);
+      console.error(
+        `memflow: ${errorMessage(err)}${root !== err ? `: ${type ? `${type}: ` : ''}${errorMessage(root)}` : ''}`,
+      );
       if (process.env.MEMFLOW_DEBUG) console.error(err);
     }
     process.exitCode = 1;

@@ -58,14 +58,24 @@ export async function reindexCommand(config: MemflowConfig, argv: string[], ctx:
         });
         ctx.print(
           ctx.json
-            ? JSON.stringify({ id: result.row.id, targetVersion: result.row.targetVersion, created: result.created, workflowId: result.workflowId, status: result.row.status })
+            ? JSON.stringify({
+                id: result.row.id,
+                targetVersion: result.row.targetVersion,
+                created: result.created,
+                workflowId: result.workflowId,
+                status: result.row.status,
+              })
             : `${result.created ? 'started' : 'already requested'}: re-embed #${result.row.id} to ${result.row.targetVersion} · ${workflowUrl(config, result.workflowId)}`,
         );
         return 0;
       }
       case 'status': {
         const entries = await reindexStatus(client, db);
-        ctx.print(ctx.json ? JSON.stringify(entries, null, 2) : entries.map((e) => formatEntry(config, e)).join('\n') || 'no re-embeds yet');
+        ctx.print(
+          ctx.json
+            ? JSON.stringify(entries, null, 2)
+            : entries.map((e) => formatEntry(config, e)).join('\n') || 'no re-embeds yet',
+        );
         return 0;
       }
       case 'pause':

@@ -18,7 +18,11 @@ export const DEMO_TENANT = 'demo';
 export const DEMO_QUESTION = 'How often should I run VACUUM, and what does autovacuum do?';
 
 /** Runs the health-check workflow through whatever worker polls the task queue. */
-export async function runHealthCheck(config: MemflowConfig, ctx: CliContext, timeoutMs = 60_000): Promise<HealthReport & { workflowId: string; url: string }> {
+export async function runHealthCheck(
+  config: MemflowConfig,
+  ctx: CliContext,
+  timeoutMs = 60_000,
+): Promise<HealthReport & { workflowId: string; url: string }> {
   const client = await connectClient(config);
   try {
     const workflowId = `health/${new Date().toISOString()}`;
@@ -40,7 +44,15 @@ export async function runHealthCheck(config: MemflowConfig, ctx: CliContext, tim
     }
     const url = workflowUrl(config, workflowId);
     if (!ctx.json) {
-      ctx.print([`health report (workflow ${workflowId}):`, `  worker    ${report.worker}`, `  postgres  ${report.postgres}`, `  milvus    ${report.milvus}`, `  ${url}`].join('\n'));
+      ctx.print(
+        [
+          `health report (workflow ${workflowId}):`,
+          `  worker    ${report.worker}`,
+          `  postgres  ${report.postgres}`,
+          `  milvus    ${report.milvus}`,
+          `  ${url}`,
+        ].join('\n'),
+      );
     }
     return { ...report, workflowId, url };
   } finally {
@@ -82,12 +94,22 @@ export async function startCommand(config: MemflowConfig, ctx: CliContext): Prom
   const client = await MemflowClient.connect(config);
   try {
     const corpus = sampleCorpus(config, ctx);
-    const { handle } = await startIngest(client.temporal, config, { tenant: DEMO_TENANT, paths: corpus.paths, baseDir: corpus.baseDir });
+    const { handle } = await startIngest(client.temporal, config, {
+      tenant: DEMO_TENANT,
+      paths: corpus.paths,
+      baseDir: corpus.baseDir,
+    });
     ctx.log(`ingesting the sample corpus for tenant "${DEMO_TENANT}" · ${workflowUrl(config, handle.workflowId)}`);
     const ingested = await handle.result();
     const answer = await client.chat(DEMO_TENANT, 'quickstart', DEMO_QUESTION);
     if (ctx.json) {
-      ctx.print(JSON.stringify({ health, ingest: { workflowId: handle.workflowId, ...ingested }, question: DEMO_QUESTION, answer }, null, 2));
+      ctx.print(
+        JSON.stringify(
+          { health, ingest: { workflowId: handle.workflowId, ...ingested }, question: DEMO_QUESTION, answer },
+          null,
+          2,
+        ),
+      );
     } else {
       ctx.print(formatIngestSummary(ingested));
       ctx.print(`\nQ: ${DEMO_QUESTION}\n${formatChat(answer)}\n`);
@@ -96,6 +118,8 @@ export async function startCommand(config: MemflowConfig, ctx: CliContext): Prom
   } finally {
     await client.close();
   }
-  ctx.log(`Open the Temporal UI at ${config.temporal.uiUrl} · ask more with \`npx memflow chat --tenant ${DEMO_TENANT} --session quickstart "…"\` · stop with \`npx memflow stack down\``);
+  ctx.log(
+    `Open the Temporal UI at ${config.temporal.uiUrl} · ask more with \`npx memflow chat --tenant ${DEMO_TENANT} --session quickstart "…"\` · stop with \`npx memflow stack down\``,
+  );
   return 0;
 }

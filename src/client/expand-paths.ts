@@ -35,7 +35,8 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-const supported = (file: string) => (SUPPORTED_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase());
+const supported = (file: string) =>
+  (SUPPORTED_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase());
 
 /**
  * Turns CLI arguments (files, folders, globs such as `docs/**\/*.md`) into a file list. Folders are

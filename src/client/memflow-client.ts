@@ -67,7 +67,10 @@ export class MemflowClient {
   async chat(tenant: string, sessionId: string, text: string, options: ChatOptions = {}): Promise<ChatResult> {
     assertTenant(tenant);
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(sessionId)) {
-      throw new MemflowError('INVALID_INPUT', `Invalid sessionId ${JSON.stringify(sessionId)}: use 1-128 letters, digits, '.', '_' or '-'.`);
+      throw new MemflowError(
+        'INVALID_INPUT',
+        `Invalid sessionId ${JSON.stringify(sessionId)}: use 1-128 letters, digits, '.', '_' or '-'.`,
+      );
     }
     const requestId = options.requestId ?? crypto.randomUUID();
     const workflowId = chatWorkflowId(tenant, sessionId);
@@ -94,7 +97,9 @@ export class MemflowClient {
         const failure = failureOf(err);
         if (failure?.type === 'INVALID_INPUT') throw new MemflowError('INVALID_INPUT', failure.message);
         if (failure?.type === 'TurnFailed') throw new MemflowError('TURN_FAILED', failure.message, { retryable: true });
-        const closedRun = !(err instanceof WorkflowUpdateFailedError) && /completed|not found|closed|continued/i.test(errorMessage(err));
+        const closedRun =
+          !(err instanceof WorkflowUpdateFailedError) &&
+          /completed|not found|closed|continued/i.test(errorMessage(err));
         if (!closedRun || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
       }
     }
@@ -110,7 +115,9 @@ export class MemflowClient {
   }
 
   rejectTool(tenant: string, sessionId: string, callId: string, reason?: string): Promise<void> {
-    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).signal(rejectToolSignal, { callId, reason });
+    return this.temporal.workflow
+      .getHandle(chatWorkflowId(tenant, sessionId))
+      .signal(rejectToolSignal, { callId, reason });
   }
 
   endSession(tenant: string, sessionId: string): Promise<void> {

@@ -8,7 +8,14 @@ import { MemflowError } from '../errors';
 import { getEmbeddingModel, localModelProblems } from '../models/embedding-models';
 import { MemflowState, MemflowTargetVersion } from '../temporal/search-attributes';
 import type { ReindexOptions, ReindexStatusView } from '../../workflows/reindex/definitions';
-import { cancelSignal, pauseSignal, reindexWorkflowId, resumeSignal, rollbackSignal, statusQuery } from '../../workflows/reindex/definitions';
+import {
+  cancelSignal,
+  pauseSignal,
+  reindexWorkflowId,
+  resumeSignal,
+  rollbackSignal,
+  statusQuery,
+} from '../../workflows/reindex/definitions';
 import type { reindexSaga } from '../../workflows/reindex/reindex-saga';
 
 export interface StartReindexResult {
@@ -32,13 +39,20 @@ export async function startReindex(
   request: { model: string; targetVersion?: string; options?: ReindexOptions },
 ): Promise<StartReindexResult> {
   const spec = getEmbeddingModel(request.model); // MODEL_UNKNOWN: not configured
-  const problems = config.embedding.provider === 'local' ? localModelProblems(config.embedding.modelsDir, spec.model) : [];
+  const problems =
+    config.embedding.provider === 'local' ? localModelProblems(config.embedding.modelsDir, spec.model) : [];
   if (problems.length > 0) {
-    throw new MemflowError('MODEL_NOT_INSTALLED', `Model ${spec.model} is not installed (${problems.join('; ')}). Run \`memflow stack up\`.`);
+    throw new MemflowError(
+      'MODEL_NOT_INSTALLED',
+      `Model ${spec.model} is not installed (${problems.join('; ')}). Run \`memflow stack up\`.`,
+    );
   }
   const targetVersion = request.targetVersion ?? spec.model;
   if (!TARGET.test(targetVersion)) {
-    throw new MemflowError('INVALID_INPUT', `Invalid target version ${JSON.stringify(targetVersion)}: letters, digits and _.:@- only.`);
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `Invalid target version ${JSON.stringify(targetVersion)}: letters, digits and _.:@- only.`,
+    );
   }
   const existing = await activeReindex(db, targetVersion);
   if (!existing) {
@@ -48,7 +62,11 @@ export async function startReindex(
       throw new MemflowError('INVALID_INPUT', `The live index already uses ${spec.model}; choose another model.`);
     }
   }
-  const { row, created } = await requestReindex(db, { targetVersion, model: spec.model, options: { ...request.options } });
+  const { row, created } = await requestReindex(db, {
+    targetVersion,
+    model: spec.model,
+    options: { ...request.options },
+  });
   const workflowId = reindexWorkflowId(targetVersion, row.id);
   if (row.status === 'requested' || row.status === 'running' || row.status === 'paused') {
     // Idempotent: a crash between the insert and this start is healed by the next request.
@@ -92,7 +110,8 @@ export async function reindexStatus(client: Client, db: Pool): Promise<ReindexSt
 
 async function activeHandle(client: Client, db: Pool, targetVersion: string) {
   const row = await activeReindex(db, targetVersion);
-  if (!row?.workflowId) throw new MemflowError('NOT_FOUND', `No active re-embed for ${targetVersion}. See \`memflow reindex status\`.`);
+  if (!row?.workflowId)
+    throw new MemflowError('NOT_FOUND', `No active re-embed for ${targetVersion}. See \`memflow reindex status\`.`);
   return client.workflow.getHandle(row.workflowId);
 }
 
@@ -105,14 +124,21 @@ export async function signalReindex(
 ): Promise<void> {
   const handle = await activeHandle(client, db, targetVersion);
   if ((await handle.describe()).status.name !== 'RUNNING') {
-    throw new MemflowError('INVALID_INPUT', `The re-embed saga for ${targetVersion} has ended${action === 'rollback' ? ' (its retention is over, so the previous version is gone)' : ''}.`);
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `The re-embed saga for ${targetVersion} has ended${action === 'rollback' ? ' (its retention is over, so the previous version is gone)' : ''}.`,
+    );
   }
   if (action === 'pause') await handle.signal(pauseSignal);
   else if (action === 'resume') await handle.signal(resumeSignal);
   else if (action === 'cancel') await handle.signal(cancelSignal, { reason });
   else {
     const view = await handle.query(statusQuery);
-    if (view.state !== 'retaining') throw new MemflowError('INVALID_INPUT', `Cannot roll back ${targetVersion} in state ${view.state}: only after cutover.`);
+    if (view.state !== 'retaining')
+      throw new MemflowError(
+        'INVALID_INPUT',
+        `Cannot roll back ${targetVersion} in state ${view.state}: only after cutover.`,
+      );
     await handle.signal(rollbackSignal);
   }
 }

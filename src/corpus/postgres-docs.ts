@@ -19,7 +19,10 @@ export const QUICK_SUBSET = [
 
 function run(command: string, args: string[], cwd: string): { ok: boolean; output: string } {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000 });
-  return { ok: result.status === 0, output: `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
+  return {
+    ok: result.status === 0,
+    output: `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.trim(),
+  };
 }
 
 /**

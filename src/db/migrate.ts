@@ -50,7 +50,9 @@ export async function migrate(pool: Pool, dir: string): Promise<MigrationResult>
       checksum TEXT NOT NULL,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )`);
-    const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM memflow_migrations');
+    const { rows } = await client.query<{ name: string; checksum: string }>(
+      'SELECT name, checksum FROM memflow_migrations',
+    );
     const ledger = new Map(rows.map((r) => [r.name, r.checksum]));
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
     for (const migration of migrations) {
@@ -76,7 +78,9 @@ export async function migrate(pool: Pool, dir: string): Promise<MigrationResult>
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new MemflowError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${errorMessage(err)}`, { cause: err });
+        throw new MemflowError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${errorMessage(err)}`, {
+          cause: err,
+        });
       }
       result.applied.push(migration.name);
     }

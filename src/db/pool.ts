@@ -26,7 +26,8 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIME
 /** Turns a connection failure into a typed error that says what to do. */
 export function postgresError(url: string, err: unknown): MemflowError {
   const code = (err as { code?: string }).code ?? '';
-  const reason = UNREACHABLE.has(code) || /timeout/i.test(errorMessage(err)) ? 'is unreachable' : 'refused the connection';
+  const reason =
+    UNREACHABLE.has(code) || /timeout/i.test(errorMessage(err)) ? 'is unreachable' : 'refused the connection';
   return new MemflowError(
     'POSTGRES_UNREACHABLE',
     `PostgreSQL at ${describeUrl(url)} ${reason} (${code || errorMessage(err)}). ` +

@@ -48,7 +48,11 @@ export function isStackInstalled(config: MemflowConfig): boolean {
 
 function run(command: string, args: string[], what: string, log: (line: string) => void): void {
   log(`  $ ${[command, ...args].join(' ')}`);
-  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20 * 60_000 });
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 20 * 60_000,
+  });
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
       .split('\n')
@@ -81,7 +85,10 @@ export function ensureStackInstalled(config: MemflowConfig, log: (line: string) 
   const installed = stackBinaries(config);
   for (const binary of [installed.temporal, installed.milvusLite]) {
     if (!fs.existsSync(binary)) {
-      throw new MemflowError('STACK_INSTALL_FAILED', `${binary} is missing after install; remove ${config.paths.venv} and retry.`);
+      throw new MemflowError(
+        'STACK_INSTALL_FAILED',
+        `${binary} is missing after install; remove ${config.paths.venv} and retry.`,
+      );
     }
   }
   fs.writeFileSync(path.join(config.paths.venv, MARKER), `${requirementsDigest()}\n`);

@@ -39,9 +39,13 @@ export async function stackUp(config: MemflowConfig, log: Log): Promise<StackSta
   if (config.stackMode === 'local') {
     const bins = ensureStackInstalled(config, log);
     const temporal = await startTemporal(config, bins.temporal);
-    log(`${temporal.started ? 'started' : 'already running'}: Temporal ${config.temporal.address} (pid ${temporal.record.pid})`);
+    log(
+      `${temporal.started ? 'started' : 'already running'}: Temporal ${config.temporal.address} (pid ${temporal.record.pid})`,
+    );
     const milvus = await startMilvus(config, bins.milvusLite);
-    log(`${milvus.started ? 'started' : 'already running'}: Milvus ${config.milvus.address} (pid ${milvus.record.pid})`);
+    log(
+      `${milvus.started ? 'started' : 'already running'}: Milvus ${config.milvus.address} (pid ${milvus.record.pid})`,
+    );
     await prepareLocalModels(bins.sitePackages, config.embedding.modelsDir);
   }
   const pool = createPool(config.postgres.url, 2);
@@ -93,7 +97,9 @@ export async function stackStatus(config: MemflowConfig): Promise<StackStatus> {
         const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM memflow_migrations');
         return `${rows[0]?.n ?? 0} migrations applied`;
       } catch (err) {
-        throw (err as { code?: string }).code === '42P01' ? new Error('not migrated: run `memflow migrate`') : postgresError(config.postgres.url, err);
+        throw (err as { code?: string }).code === '42P01'
+          ? new Error('not migrated: run `memflow migrate`')
+          : postgresError(config.postgres.url, err);
       } finally {
         await pool.end();
       }
@@ -109,7 +115,8 @@ export async function stackStatus(config: MemflowConfig): Promise<StackStatus> {
 
 export function formatStatus(status: StackStatus): string {
   const rows = status.services.map(
-    (s) => `  ${s.name.padEnd(9)} ${s.state.padEnd(10)} ${s.address}${s.pid ? ` (pid ${s.pid})` : ''}${s.detail ? ` — ${s.detail}` : ''}`,
+    (s) =>
+      `  ${s.name.padEnd(9)} ${s.state.padEnd(10)} ${s.address}${s.pid ? ` (pid ${s.pid})` : ''}${s.detail ? ` — ${s.detail}` : ''}`,
   );
   return [`memflow stack (${status.mode})`, ...rows, `  Temporal UI: ${status.temporalUi}`].join('\n');
 }

@@ -44,7 +44,8 @@ export async function ensureSearchAttributes(config: MemflowConfig): Promise<str
     const missing = MEMFLOW_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
     if (missing.length > 0) {
       const searchAttributes: Record<string, proto.api.enums.v1.IndexedValueType> = {};
-      for (const key of missing) searchAttributes[key.name] = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+      for (const key of missing)
+        searchAttributes[key.name] = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
     }
     return missing.map((k) => k.name);

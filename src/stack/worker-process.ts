@@ -32,12 +32,18 @@ export async function waitForWorker(record: ProcessRecord, timeoutMs = 60_000): 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isProcessAlive(record.pid)) {
-      throw new MemflowError('SERVICE_UNHEALTHY', `The worker exited during start-up. Its log:\n${tailFile(record.logFile, 25)}`);
+      throw new MemflowError(
+        'SERVICE_UNHEALTHY',
+        `The worker exited during start-up. Its log:\n${tailFile(record.logFile, 25)}`,
+      );
     }
     if (readLogSince(record).includes(WORKER_READY_LINE)) return;
     await sleep(200);
   }
-  throw new MemflowError('SERVICE_UNHEALTHY', `The worker did not start polling within ${timeoutMs / 1000}s. Its log:\n${tailFile(record.logFile, 25)}`);
+  throw new MemflowError(
+    'SERVICE_UNHEALTHY',
+    `The worker did not start polling within ${timeoutMs / 1000}s. Its log:\n${tailFile(record.logFile, 25)}`,
+  );
 }
 
 function readLogSince(record: ProcessRecord): string {

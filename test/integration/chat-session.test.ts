@@ -6,7 +6,15 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MemflowClient } from '../../src/client/memflow-client';
 import { REPO_ROOT } from '../../src/config';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
-import { CORPUS, chatConfig, ingestFor, lastUserText, newTenant, startChatHarness, startScriptedModel } from '../support/chat-harness';
+import {
+  CORPUS,
+  chatConfig,
+  ingestFor,
+  lastUserText,
+  newTenant,
+  startChatHarness,
+  startScriptedModel,
+} from '../support/chat-harness';
 import { spawnWorker, waitForExit } from '../support/worker-process';
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -35,10 +43,23 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
   });
 
   test('the calculator runs without approval; its result reaches the executor', async () => {
-    model.plan.override = (text) => (text.startsWith('compute') ? { intent: 'tool', queries: [], filters: {}, tool: { name: 'calculator', input: '(12+3)*7 - 2^3' }, remember: [] } : undefined);
+    model.plan.override = (text) =>
+      text.startsWith('compute')
+        ? {
+            intent: 'tool',
+            queries: [],
+            filters: {},
+            tool: { name: 'calculator', input: '(12+3)*7 - 2^3' },
+            remember: [],
+          }
+        : undefined;
     try {
       const reply = await harness.client.chat(tenant, 'tools', 'compute the total please');
-      assert.deepEqual(reply.tool && [reply.tool.name, reply.tool.status, reply.tool.output], ['calculator', 'ran', '(12+3)*7 - 2^3 = 97']);
+      assert.deepEqual(reply.tool && [reply.tool.name, reply.tool.status, reply.tool.output], [
+        'calculator',
+        'ran',
+        '(12+3)*7 - 2^3 = 97',
+      ]);
     } finally {
       model.plan.override = undefined;
     }
@@ -46,14 +67,27 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
 
   test('a tool that needs approval waits durably; approve runs it, reject answers without it', async () => {
     model.plan.override = (text) =>
-      text.startsWith('remember') ? { intent: 'search', queries: [text], filters: {}, tool: null, remember: [text.replace(/^remember that /, '')] }
-      : text.startsWith('forget') ? { intent: 'tool', queries: [], filters: {}, tool: { name: 'forget_memories', input: 'teal' }, remember: [] }
-      : undefined;
+      text.startsWith('remember')
+        ? {
+            intent: 'search',
+            queries: [text],
+            filters: {},
+            tool: null,
+            remember: [text.replace(/^remember that /, '')],
+          }
+        : text.startsWith('forget')
+          ? { intent: 'tool', queries: [], filters: {}, tool: { name: 'forget_memories', input: 'teal' }, remember: [] }
+          : undefined;
     try {
       await harness.client.chat(tenant, 'approvals', 'remember that my favourite colour is teal');
       const executorBefore = model.count('executor');
-      const approved = harness.client.chat(tenant, 'approvals', 'forget what you know about my colour', { requestId: 'forget-1' });
-      const approval = await waitFor(async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0], 'a pending approval');
+      const approved = harness.client.chat(tenant, 'approvals', 'forget what you know about my colour', {
+        requestId: 'forget-1',
+      });
+      const approval = await waitFor(
+        async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0],
+        'a pending approval',
+      );
       assert.deepEqual([approval.tool, approval.input, approval.requestId], ['forget_memories', 'teal', 'forget-1']);
       await new Promise((r) => setTimeout(r, 1000));
       assert.equal(model.count('executor'), executorBefore, 'nothing runs before the decision');
@@ -62,7 +96,10 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
       assert.deepEqual([reply.tool?.status, reply.tool?.output], ['ran', 'Forgot 1 memory mentioning "teal".']);
 
       const rejected = harness.client.chat(tenant, 'approvals', 'forget it again', { requestId: 'forget-2' });
-      const second = await waitFor(async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0], 'a second approval');
+      const second = await waitFor(
+        async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0],
+        'a second approval',
+      );
       await harness.client.rejectTool(tenant, 'approvals', second.callId, 'not now');
       const answer = await rejected;
       assert.deepEqual([answer.tool?.status, answer.tool?.output], ['rejected', 'not now']);
@@ -74,7 +111,15 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
 
   test('long-term memory written in one session is recalled by another session of the tenant only', async () => {
     model.plan.override = (text) =>
-      text.startsWith('note:') ? { intent: 'chitchat', queries: [text], filters: {}, tool: null, remember: ['The user is allergic to bee stings'] } : undefined;
+      text.startsWith('note:')
+        ? {
+            intent: 'chitchat',
+            queries: [text],
+            filters: {},
+            tool: null,
+            remember: ['The user is allergic to bee stings'],
+          }
+        : undefined;
     try {
       await harness.client.chat(tenant, 'mem-a', 'note: I am allergic to bee stings', { requestId: 'mem-1' });
       await harness.client.chat(tenant, 'mem-a', 'note: I am allergic to bee stings', { requestId: 'mem-1' }); // a retry stores nothing new
@@ -107,18 +152,31 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
 
   test('a long session continues-as-new and keeps its memory and replies', async () => {
     const session = { maxHistoryEvents: 60 };
-    const first = await harness.client.chat(tenant, 'long', 'How long is the Aurora Kettle warranty?', { requestId: 'long-0', session });
-    for (let i = 1; i < 12; i++) await harness.client.chat(tenant, 'long', `Which lock does VACUUM FULL take? (${i})`, { requestId: `long-${i}`, session });
+    const first = await harness.client.chat(tenant, 'long', 'How long is the Aurora Kettle warranty?', {
+      requestId: 'long-0',
+      session,
+    });
+    for (let i = 1; i < 12; i++)
+      await harness.client.chat(tenant, 'long', `Which lock does VACUUM FULL take? (${i})`, {
+        requestId: `long-${i}`,
+        session,
+      });
     const history = await harness.client.history(tenant, 'long');
     assert.ok(history.runs > 1, `continued as new (${history.runs} runs)`);
     assert.equal(history.turnCount, 12);
     assert.match(history.summary, /Aurora Kettle/, 'the first question lives on in the summary');
-    assert.ok(history.turns.length < 12 && history.turns.at(-1)?.requestId === 'long-11', 'older turns were folded away');
+    assert.ok(
+      history.turns.length < 12 && history.turns.at(-1)?.requestId === 'long-11',
+      'older turns were folded away',
+    );
     const handle = harness.client.temporal.workflow.getHandle(`chat/${tenant}/long`);
     assert.equal((await handle.describe()).status.name, 'RUNNING');
     // A requestId answered before the last continue-as-new still gets its reply, with no new turn.
     const executorBefore = model.count('executor');
-    const replayed = await harness.client.chat(tenant, 'long', 'Which lock does VACUUM FULL take? (11)', { requestId: 'long-11', session });
+    const replayed = await harness.client.chat(tenant, 'long', 'Which lock does VACUUM FULL take? (11)', {
+      requestId: 'long-11',
+      session,
+    });
     assert.equal(model.count('executor'), executorBefore);
     assert.equal((await harness.client.history(tenant, 'long')).turnCount, 12);
     assert.ok(replayed.citations.length > 0 && first.citations.length > 0);

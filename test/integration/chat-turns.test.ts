@@ -6,7 +6,14 @@ import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients } from '../support/stack-clients';
-import { CORPUS, chatConfig, ingestFor, newTenant, startChatHarness, startScriptedModel } from '../support/chat-harness';
+import {
+  CORPUS,
+  chatConfig,
+  ingestFor,
+  newTenant,
+  startChatHarness,
+  startScriptedModel,
+} from '../support/chat-harness';
 
 describe('chat turns on the real stack', () => {
   let model: ScriptedModel;
@@ -21,7 +28,11 @@ describe('chat turns on the real stack', () => {
     harness = await startChatHarness(chatConfig(model, 'chat-turns'));
     stores = await openStackClients(harness.config);
     await ingestFor(harness, tenantA, [CORPUS]);
-    await ingestFor(harness, tenantB, tenantBFiles.map((f) => path.join(CORPUS, f)));
+    await ingestFor(
+      harness,
+      tenantB,
+      tenantBFiles.map((f) => path.join(CORPUS, f)),
+    );
   });
   after(async () => {
     await harness.close();
@@ -42,27 +53,47 @@ describe('chat turns on the real stack', () => {
   });
 
   test('tenant B never cites tenant A, over many random queries', async () => {
-    const { rows } = await stores.db.query<{ doc_id: string }>('SELECT doc_id FROM documents WHERE tenant = $1', [tenantB]);
+    const { rows } = await stores.db.query<{ doc_id: string }>('SELECT doc_id FROM documents WHERE tenant = $1', [
+      tenantB,
+    ]);
     assert.equal(rows.length, tenantBFiles.length);
     const allowed = new Set(rows.map((r) => r.doc_id));
-    const words = QUESTIONS.flatMap((q) => q.question.toLowerCase().replace(/[?.,]/g, '').split(' ')).concat(['kettle', 'vacuum', 'ferry', 'tenant', 'bees', 'config']);
+    const words = QUESTIONS.flatMap((q) => q.question.toLowerCase().replace(/[?.,]/g, '').split(' ')).concat([
+      'kettle',
+      'vacuum',
+      'ferry',
+      'tenant',
+      'bees',
+      'config',
+    ]);
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     let cited = 0;
     for (let i = 0; i < 25; i++) {
-      const query = Array.from({ length: 2 + Math.floor(random() * 5) }, () => words[Math.floor(random() * words.length)]).join(' ');
+      const query = Array.from(
+        { length: 2 + Math.floor(random() * 5) },
+        () => words[Math.floor(random() * words.length)],
+      ).join(' ');
       const reply = await harness.client.chat(tenantB, 'isolation', query, { requestId: `iso-${i}` });
-      for (const c of reply.citations) assert.ok(allowed.has(c.docId), `"${query}" cited ${c.source} of another tenant`);
+      for (const c of reply.citations)
+        assert.ok(allowed.has(c.docId), `"${query}" cited ${c.source} of another tenant`);
       cited += reply.citations.length;
     }
     assert.ok(cited > 25, 'the property was exercised on real citations');
   });
 
   test('a plan that tries to choose the tenant is refused; the session stays usable', async () => {
-    model.plan.override = (text) => (text.includes('sneaky') ? { intent: 'search', queries: [text], filters: { tenant: tenantA }, tool: null, remember: [] } : undefined);
+    model.plan.override = (text) =>
+      text.includes('sneaky')
+        ? { intent: 'search', queries: [text], filters: { tenant: tenantA }, tool: null, remember: [] }
+        : undefined;
     try {
       const before = model.count('planner');
-      await assert.rejects(harness.client.chat(tenantB, 'sneaky', 'sneaky question about kettles'), (e: unknown) => e instanceof MemflowError && e.code === 'TURN_FAILED' && /InvalidPlan|invalid plan/i.test(e.message));
+      await assert.rejects(
+        harness.client.chat(tenantB, 'sneaky', 'sneaky question about kettles'),
+        (e: unknown) =>
+          e instanceof MemflowError && e.code === 'TURN_FAILED' && /InvalidPlan|invalid plan/i.test(e.message),
+      );
       assert.equal(model.count('planner') - before, 4, 'the invalid plan was retried within the bounded attempts');
       const ok = await harness.client.chat(tenantB, 'sneaky', 'how do I configure basalt?');
       assert.ok(ok.citations.length > 0);
@@ -78,7 +109,9 @@ describe('chat turns on the real stack', () => {
       harness.client.chat(tenantA, 'idem', 'How long is the Aurora Kettle warranty?', { requestId: 'req-42' }),
       harness.client.chat(tenantA, 'idem', 'How long is the Aurora Kettle warranty?', { requestId: 'req-42' }),
     ]);
-    const c = await harness.client.chat(tenantA, 'idem', 'How long is the Aurora Kettle warranty?', { requestId: 'req-42' });
+    const c = await harness.client.chat(tenantA, 'idem', 'How long is the Aurora Kettle warranty?', {
+      requestId: 'req-42',
+    });
     assert.deepEqual(a, b);
     assert.deepEqual(a, c);
     assert.equal(model.count('executor') - executorBefore, 1);
@@ -86,7 +119,9 @@ describe('chat turns on the real stack', () => {
   });
 
   test('invalid messages are rejected by the validator with a typed error and record nothing', async () => {
-    await harness.client.chat(tenantA, 'validate', 'What is the default autovacuum scale factor?', { requestId: 'ok-1' });
+    await harness.client.chat(tenantA, 'validate', 'What is the default autovacuum scale factor?', {
+      requestId: 'ok-1',
+    });
     const cases: [string, Parameters<ChatHarness['client']['chat']>[3], RegExp][] = [
       ['   ', {}, /empty/],
       ['x'.repeat(4001), {}, /limit is 4000/],
@@ -94,7 +129,10 @@ describe('chat turns on the real stack', () => {
       ['hello', { requestId: 'bad id with spaces' }, /requestId/],
     ];
     for (const [text, options, message] of cases) {
-      await assert.rejects(harness.client.chat(tenantA, 'validate', text, options), (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT' && message.test(e.message));
+      await assert.rejects(
+        harness.client.chat(tenantA, 'validate', text, options),
+        (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT' && message.test(e.message),
+      );
     }
     const history = await harness.client.history(tenantA, 'validate');
     assert.equal(history.turnCount, 1);
@@ -114,13 +152,19 @@ describe('chat turns on the real stack', () => {
     assert.ok((await harness.client.chat(tenantA, 'faults', 'Which lock does VACUUM FULL take?')).citations.length > 0);
 
     model.server.inject({ delayMs: 3000, times: 1, path: '/chat/completions' }); // client timeout is 1.5 s
-    assert.ok((await harness.client.chat(tenantA, 'faults', 'When does the first winter ferry leave Marrow Quay?')).citations.length > 0);
+    assert.ok(
+      (await harness.client.chat(tenantA, 'faults', 'When does the first winter ferry leave Marrow Quay?')).citations
+        .length > 0,
+    );
     assert.equal((await harness.client.history(tenantA, 'faults')).turnCount, 3);
   });
 
   test('a model that keeps failing ends in a clear failure and leaves the session usable', async () => {
     model.server.inject({ status: 500, times: 4, path: '/chat/completions' });
-    await assert.rejects(harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?'), (e: unknown) => e instanceof MemflowError && e.code === 'TURN_FAILED' && /500|unavailable/i.test(e.message));
+    await assert.rejects(
+      harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?'),
+      (e: unknown) => e instanceof MemflowError && e.code === 'TURN_FAILED' && /500|unavailable/i.test(e.message),
+    );
     const after = await harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?');
     assert.ok(after.citations.length > 0);
     assert.equal((await harness.client.history(tenantA, 'broken')).turnCount, 1);

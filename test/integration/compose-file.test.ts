@@ -17,13 +17,22 @@ function composeCommand(): string[] | undefined {
 
 const compose = composeCommand();
 
-test('temporal-dev.yml is a valid compose file with the full stack', { skip: compose ? false : 'no docker compose client on this machine' }, () => {
-  const [bin, ...pre] = compose!;
-  const check = spawnSync(bin!, [...pre, '-f', FILE, 'config', '-q'], { encoding: 'utf8' });
-  assert.equal(check.status, 0, check.stderr);
-  const services = spawnSync(bin!, [...pre, '-f', FILE, 'config', '--services'], { encoding: 'utf8' });
-  assert.deepEqual(
-    services.stdout.trim().split('\n').sort(),
-    ['etcd', 'memflow-worker', 'milvus', 'minio', 'postgresql', 'temporal', 'temporal-ui'],
-  );
-});
+test(
+  'temporal-dev.yml is a valid compose file with the full stack',
+  { skip: compose ? false : 'no docker compose client on this machine' },
+  () => {
+    const [bin, ...pre] = compose!;
+    const check = spawnSync(bin!, [...pre, '-f', FILE, 'config', '-q'], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+    const services = spawnSync(bin!, [...pre, '-f', FILE, 'config', '--services'], { encoding: 'utf8' });
+    assert.deepEqual(services.stdout.trim().split('\n').sort(), [
+      'etcd',
+      'memflow-worker',
+      'milvus',
+      'minio',
+      'postgresql',
+      'temporal',
+      'temporal-ui',
+    ]);
+  },
+);

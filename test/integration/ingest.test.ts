@@ -27,7 +27,13 @@ function copyDir(from: string, to: string): void {
 }
 
 async function registryCounts(clients: StackClients, tenant: string) {
-  const { rows } = await clients.db.query<{ docs: number; ready: number; chunks: number; live_chunks: number; ids: string[] | null }>(
+  const { rows } = await clients.db.query<{
+    docs: number;
+    ready: number;
+    chunks: number;
+    live_chunks: number;
+    ids: string[] | null;
+  }>(
     `SELECT (SELECT count(*)::int FROM documents WHERE tenant = $1) AS docs,
             (SELECT count(*)::int FROM documents WHERE tenant = $1 AND status = 'ready') AS ready,
             (SELECT count(*)::int FROM chunks WHERE tenant = $1) AS chunks,
@@ -75,7 +81,11 @@ describe('ingestDocuments on the real stack', () => {
     assert.equal(counts.ready, 6);
     assert.equal(counts.chunks, first.chunksWritten);
     assert.ok(counts.chunks >= 6);
-    assert.deepEqual(await storedChunkIds(clients.vectors, collection, tenant), counts.ids, 'Milvus holds exactly the registry chunks');
+    assert.deepEqual(
+      await storedChunkIds(clients.vectors, collection, tenant),
+      counts.ids,
+      'Milvus holds exactly the registry chunks',
+    );
 
     const second = await ingest(tenant, [dir]);
     assert.deepEqual([second.changed, second.skipped, second.chunksWritten], [0, 6, 0]);
@@ -83,7 +93,10 @@ describe('ingestDocuments on the real stack', () => {
     assert.equal(await clients.vectors.count(collection, { tenant }), counts.chunks, '… nor in Milvus');
 
     const edited = path.join(dir, 'aurora-kettle-warranty.md');
-    fs.appendFileSync(edited, '\n\n## Extended cover\n\nOwners who register within 30 days get a seventh year of cover for the heating plate.\n');
+    fs.appendFileSync(
+      edited,
+      '\n\n## Extended cover\n\nOwners who register within 30 days get a seventh year of cover for the heating plate.\n',
+    );
     const third = await ingest(tenant, [dir]);
     assert.deepEqual([third.changed, third.skipped], [1, 5]);
     const after = await registryCounts(clients, tenant);
@@ -115,7 +128,10 @@ describe('ingestDocuments on the real stack', () => {
     assert.equal(reasons['invalid-utf8.txt'], 'INVALID_UTF8');
     assert.equal(reasons['empty.md'], 'EMPTY');
     assert.equal(reasons['oversize.md'], 'TOO_LARGE');
-    assert.ok(result.failures.every((f) => f.message.length > 20), 'each failure says what to do');
+    assert.ok(
+      result.failures.every((f) => f.message.length > 20),
+      'each failure says what to do',
+    );
     assert.equal(reasons['good.txt'], undefined);
     const { rows } = await clients.db.query<{ source_uri: string; status: string; error: string | null }>(
       'SELECT source_uri, status, error FROM documents WHERE tenant = $1 ORDER BY source_uri',
@@ -151,10 +167,18 @@ describe('a worker killed mid-ingest', () => {
           `It explains how the ${topics[p % topics.length]} subsystem interacts with checkpoints, ` +
           `why operators tune it, and which settings matter for workload ${i * 7 + p}. `.repeat(3),
       );
-      fs.writeFileSync(path.join(dir, `note-${String(i).padStart(2, '0')}.md`), `# Note ${i}\n\n${paragraphs.join('\n\n')}\n`);
+      fs.writeFileSync(
+        path.join(dir, `note-${String(i).padStart(2, '0')}.md`),
+        `# Note ${i}\n\n${paragraphs.join('\n\n')}\n`,
+      );
     }
     let worker = await spawnWorker({ TEMPORAL_TASK_QUEUE: queue });
-    const { handle } = await startIngest(clients.temporal, config, { tenant, paths: [dir], batchSize: 12, concurrency: 1 });
+    const { handle } = await startIngest(clients.temporal, config, {
+      tenant,
+      paths: [dir],
+      batchSize: 12,
+      concurrency: 1,
+    });
     // Wait until embedding has written some, but not all, chunks: then kill the worker mid-activity.
     const deadline = Date.now() + 120_000;
     let midway = 0;
@@ -166,7 +190,9 @@ describe('a worker killed mid-ingest', () => {
     }
     worker.kill('SIGKILL');
     await waitForExit(worker);
-    const { rows } = await clients.db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE tenant = $1', [tenant]);
+    const { rows } = await clients.db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE tenant = $1', [
+      tenant,
+    ]);
     assert.ok(midway > 0, 'the kill happened after the first chunks were written');
     worker = await spawnWorker({ TEMPORAL_TASK_QUEUE: queue });
     try {

@@ -54,8 +54,12 @@ describe('memflow migrate', () => {
 
   test('re-running applies nothing; concurrent runs apply each file once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-mig-'));
-    for (const f of fs.readdirSync(config.paths.migrations)) fs.copyFileSync(path.join(config.paths.migrations, f), path.join(dir, f));
-    fs.writeFileSync(path.join(dir, '900_counter.sql'), 'CREATE TABLE test_counter (n INT); INSERT INTO test_counter VALUES (1);');
+    for (const f of fs.readdirSync(config.paths.migrations))
+      fs.copyFileSync(path.join(config.paths.migrations, f), path.join(dir, f));
+    fs.writeFileSync(
+      path.join(dir, '900_counter.sql'),
+      'CREATE TABLE test_counter (n INT); INSERT INTO test_counter VALUES (1);',
+    );
     const results = await Promise.all([migrate(pool, dir), migrate(pool, dir), migrate(pool, dir)]);
     assert.equal(results.filter((r) => r.applied.includes('900_counter.sql')).length, 1);
     assert.equal((await pool.query('SELECT count(*)::int AS n FROM test_counter')).rows[0].n, 1);
@@ -63,17 +67,27 @@ describe('memflow migrate', () => {
     assert.deepEqual(again.applied, []);
 
     fs.appendFileSync(path.join(dir, '900_counter.sql'), '\n-- edited');
-    await assert.rejects(migrate(pool, dir), (e: unknown) => e instanceof MemflowError && e.code === 'MIGRATION_CHANGED');
+    await assert.rejects(
+      migrate(pool, dir),
+      (e: unknown) => e instanceof MemflowError && e.code === 'MIGRATION_CHANGED',
+    );
     fs.rmSync(dir, { recursive: true });
   });
 
   test('a failing migration rolls back entirely and is not recorded', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-mig-'));
-    for (const f of fs.readdirSync(config.paths.migrations)) fs.copyFileSync(path.join(config.paths.migrations, f), path.join(dir, f));
+    for (const f of fs.readdirSync(config.paths.migrations))
+      fs.copyFileSync(path.join(config.paths.migrations, f), path.join(dir, f));
     fs.writeFileSync(path.join(dir, '901_broken.sql'), 'CREATE TABLE half_done (n INT); SELECT no_such_function();');
-    await assert.rejects(migrate(pool, dir), (e: unknown) => e instanceof MemflowError && e.code === 'MIGRATION_FAILED' && /901_broken/.test(e.message));
+    await assert.rejects(
+      migrate(pool, dir),
+      (e: unknown) => e instanceof MemflowError && e.code === 'MIGRATION_FAILED' && /901_broken/.test(e.message),
+    );
     assert.equal((await pool.query(`SELECT to_regclass('half_done') AS t`)).rows[0].t, null);
-    assert.equal((await pool.query(`SELECT count(*)::int AS n FROM memflow_migrations WHERE name = '901_broken.sql'`)).rows[0].n, 0);
+    assert.equal(
+      (await pool.query(`SELECT count(*)::int AS n FROM memflow_migrations WHERE name = '901_broken.sql'`)).rows[0].n,
+      0,
+    );
     fs.writeFileSync(path.join(dir, 'oops.sql'), 'SELECT 1');
     await assert.rejects(migrate(pool, dir), (e: unknown) => e instanceof MemflowError && /NNN_name/.test(e.message));
     fs.rmSync(dir, { recursive: true });

@@ -67,10 +67,19 @@ describe('MilvusVectorStore against the real server', () => {
       (err: unknown) => err instanceof MemflowError && err.code === 'EMBEDDING_MISMATCH',
     );
     await assert.rejects(
-      store.search({ collection: name, tenant: 'acme', vector: unit(0), identity: { ...MINI, model: 'other' }, limit: 3 }),
+      store.search({
+        collection: name,
+        tenant: 'acme',
+        vector: unit(0),
+        identity: { ...MINI, model: 'other' },
+        limit: 3,
+      }),
       (err: unknown) => err instanceof MemflowError && err.code === 'EMBEDDING_MISMATCH',
     );
-    await assert.rejects(store.createCollection(name, { ...MINI, dim: 16 }), (err: unknown) => err instanceof MemflowError && err.code === 'EMBEDDING_MISMATCH');
+    await assert.rejects(
+      store.createCollection(name, { ...MINI, dim: 16 }),
+      (err: unknown) => err instanceof MemflowError && err.code === 'EMBEDDING_MISMATCH',
+    );
     assert.equal(await store.dropCollection(name), true);
     assert.equal(await store.dropCollection(name), false, 'dropping twice is harmless');
   });
@@ -85,15 +94,32 @@ describe('MilvusVectorStore against the real server', () => {
       assert.equal(hits.length, 10);
       assert.ok(hits.every((h) => h.tenant === tenant));
     }
-    const top = await store.search({ collection: name, tenant: 'acme', vector: unit(4), identity: MINI, limit: 1, includeText: true });
+    const top = await store.search({
+      collection: name,
+      tenant: 'acme',
+      vector: unit(4),
+      identity: MINI,
+      limit: 1,
+      includeText: true,
+    });
     assert.equal(top[0]?.id, row(4).id, 'the nearest vector comes first');
     assert.equal(top[0]?.text, row(4).text);
     const filtered = await store.search({
-      collection: name, tenant: 'acme', vector: unit(4), identity: MINI, limit: 20, filter: { docIds: ['doc0'] },
+      collection: name,
+      tenant: 'acme',
+      vector: unit(4),
+      identity: MINI,
+      limit: 20,
+      filter: { docIds: ['doc0'] },
     });
     assert.deepEqual([...new Set(filtered.map((h) => h.docId))], ['doc0']);
     const hybrid = await store.search({
-      collection: name, tenant: 'globex', vector: unit(3), identity: MINI, limit: 5, hybridText: 'kettle warranty',
+      collection: name,
+      tenant: 'globex',
+      vector: unit(3),
+      identity: MINI,
+      limit: 5,
+      hybridText: 'kettle warranty',
     });
     assert.ok(hybrid.length > 0 && hybrid.every((h) => h.tenant === 'globex'));
     await assert.rejects(
@@ -101,7 +127,7 @@ describe('MilvusVectorStore against the real server', () => {
       (err: unknown) => err instanceof MemflowError && err.code === 'INVALID_INPUT',
     );
     assert.equal(await store.count(name, { tenant: 'acme' }), 10);
-    assert.equal(await store.deleteWhere(name, 'acme', { docIds: ['doc0'] }) >= 0, true);
+    assert.equal((await store.deleteWhere(name, 'acme', { docIds: ['doc0'] })) >= 0, true);
     assert.equal(await store.count(name, { tenant: 'acme', filter: { docIds: ['doc0'] } }), 0);
     assert.equal(await store.count(name, { tenant: 'globex' }), 10, 'deleting in one tenant leaves the other alone');
     await store.dropCollection(name);
@@ -118,7 +144,11 @@ describe('MilvusVectorStore against the real server', () => {
     assert.equal((await store.describeCollection(alias))?.identity.model, MINI.model);
     await store.setAlias(alias, b);
     assert.equal(await store.resolveAlias(alias), b);
-    assert.equal((await store.describeCollection(alias))?.identity.dim, 4, 'an alias is never served from a stale cache');
+    assert.equal(
+      (await store.describeCollection(alias))?.identity.dim,
+      4,
+      'an alias is never served from a stale cache',
+    );
     assert.equal(await store.dropAlias(alias), true);
     assert.equal(await store.resolveAlias(alias), undefined);
     await store.dropCollection(a);
@@ -144,10 +174,15 @@ describe('concurrency and durability on a private milvus-lite server', () => {
     const open = () => new MilvusVectorStore({ address: privateConfig.milvus.address, flavor: 'lite' });
     let s = open();
     await s.createCollection(name, MINI);
-    const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 25 }, (_, i) => row(b * 25 + i, { id: `c${b}-${i}` })));
+    const batches = Array.from({ length: 40 }, (_, b) =>
+      Array.from({ length: 25 }, (_, i) => row(b * 25 + i, { id: `c${b}-${i}` })),
+    );
     // Every batch twice, concurrently: upserts are idempotent, so the count is the distinct ids.
     const written = await Promise.all([...batches, ...batches].map((batch) => s.upsert(name, batch)));
-    assert.equal(written.reduce((x, y) => x + y, 0), 2000);
+    assert.equal(
+      written.reduce((x, y) => x + y, 0),
+      2000,
+    );
     assert.equal(await s.count(name), 1000);
     await s.close();
 
@@ -166,7 +201,10 @@ describe('concurrency and durability on a private milvus-lite server', () => {
 describe('concurrent creation', () => {
   test('several stores creating the same collection at once all succeed with one collection', async () => {
     const name = uniqueName('race');
-    const stores = Array.from({ length: 3 }, () => new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor }));
+    const stores = Array.from(
+      { length: 3 },
+      () => new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor }),
+    );
     try {
       const infos = await Promise.all(stores.map((s) => s.createCollection(name, MINI)));
       assert.ok(infos.every((i) => i.name === name && i.identity.model === MINI.model));

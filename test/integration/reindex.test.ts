@@ -19,7 +19,14 @@ import { spawnWorker, waitForExit } from '../support/worker-process';
 
 const OLD_MODEL = 'all-minilm-l6-v2';
 const NEW_MODEL = 'paraphrase-minilm-l3-v2';
-const FAST: ReindexOptions = { pageSize: 16, batchSize: 8, minRecall: 0.5, minOverlap: 0.1, goldenSize: 10, retentionMs: 60 * 60_000 };
+const FAST: ReindexOptions = {
+  pageSize: 16,
+  batchSize: 8,
+  minRecall: 0.5,
+  minOverlap: 0.1,
+  goldenSize: 10,
+  retentionMs: 60 * 60_000,
+};
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -32,18 +39,30 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
 }
 
 describe('re-embed saga on the real stack', () => {
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-reindex`, OPENAI_BASE_URL: '', OPENAI_API_KEY: '' });
+  const config = testConfig({
+    TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-reindex`,
+    OPENAI_BASE_URL: '',
+    OPENAI_API_KEY: '',
+  });
   const alias = liveAlias(config.milvus.collectionPrefix);
   let harness: ChatHarness;
   let stores: StackClients;
   const tenants = [newTenant(), newTenant()];
-  const deps = () => ({ db: stores.db, vectors: stores.vectors, embedders: createEmbedderRegistry(config), collectionPrefix: config.milvus.collectionPrefix });
+  const deps = () => ({
+    db: stores.db,
+    vectors: stores.vectors,
+    embedders: createEmbedderRegistry(config),
+    collectionPrefix: config.milvus.collectionPrefix,
+  });
 
   before(async () => {
     harness = await startChatHarness(config);
     stores = await openStackClients(config);
     await ingestFor(harness, tenants[0]!, [CORPUS]);
-    await ingestFor(harness, tenants[1]!, [path.join(CORPUS, 'orchard-beekeeping-notes.txt'), path.join(CORPUS, 'aurora-kettle-warranty.md')]);
+    await ingestFor(harness, tenants[1]!, [
+      path.join(CORPUS, 'orchard-beekeeping-notes.txt'),
+      path.join(CORPUS, 'aurora-kettle-warranty.md'),
+    ]);
   });
   after(async () => {
     await harness.close();
@@ -55,21 +74,39 @@ describe('re-embed saga on the real stack', () => {
 
   test('refuses an unknown model, the live model and writes nothing', async () => {
     const before = (await stores.db.query('SELECT count(*)::int AS n FROM reindex_control')).rows[0].n;
-    await assert.rejects(startReindex(harness.client.temporal, config, stores.db, { model: 'no-such-model' }), (e: unknown) => e instanceof MemflowError && e.code === 'MODEL_UNKNOWN');
-    await assert.rejects(startReindex(harness.client.temporal, config, stores.db, { model: OLD_MODEL }), (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT' && /already uses/.test(e.message));
+    await assert.rejects(
+      startReindex(harness.client.temporal, config, stores.db, { model: 'no-such-model' }),
+      (e: unknown) => e instanceof MemflowError && e.code === 'MODEL_UNKNOWN',
+    );
+    await assert.rejects(
+      startReindex(harness.client.temporal, config, stores.db, { model: OLD_MODEL }),
+      (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT' && /already uses/.test(e.message),
+    );
     assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM reindex_control')).rows[0].n, before);
   });
 
   test('a fault at each step leaves the old version serving and nothing behind; compensations are idempotent', async () => {
     const old = await stores.vectors.resolveAlias(alias);
     for (const step of ['create', 'dual-write', 'backfill', 'validate', 'cutover', 'finish'] as const) {
-      const started = await startReindex(harness.client.temporal, config, stores.db, { model: NEW_MODEL, targetVersion: `${NEW_MODEL}@fail-${step}`, options: { ...FAST, failAt: step } });
-      await assert.rejects(saga(started.workflowId).result(), (e: unknown) => new RegExp(`fault injected at step ${step}`).test(String((e as Error).cause)));
+      const started = await startReindex(harness.client.temporal, config, stores.db, {
+        model: NEW_MODEL,
+        targetVersion: `${NEW_MODEL}@fail-${step}`,
+        options: { ...FAST, failAt: step },
+      });
+      await assert.rejects(saga(started.workflowId).result(), (e: unknown) =>
+        new RegExp(`fault injected at step ${step}`).test(String((e as Error).cause)),
+      );
       const row = (await getReindex(stores.db, started.row.id))!;
       assert.equal(row.status, 'failed', step);
       assert.match(row.error ?? '', new RegExp(`fault injected at step ${step}`));
-      assert.equal(await stores.vectors.resolveAlias(alias), old, `${step}: the alias still points at the old collection`);
-      const leftovers = (await stores.vectors.listCollections(`${config.milvus.collectionPrefix}_chunks_`)).filter((c) => c !== old);
+      assert.equal(
+        await stores.vectors.resolveAlias(alias),
+        old,
+        `${step}: the alias still points at the old collection`,
+      );
+      const leftovers = (await stores.vectors.listCollections(`${config.milvus.collectionPrefix}_chunks_`)).filter(
+        (c) => c !== old,
+      );
       assert.deepEqual(leftovers, [], `${step}: no new collection is left behind`);
       const snapshot = async () => ({
         alias: await stores.vectors.resolveAlias(alias),
@@ -79,7 +116,8 @@ describe('re-embed saga on the real stack', () => {
       const settled = await snapshot();
       {
         // Every compensation once more, in saga order: nothing changes.
-        const collection = row.collection ?? `${config.milvus.collectionPrefix}_chunks_paraphrase_minilm_l3_v2_v${row.id}`;
+        const collection =
+          row.collection ?? `${config.milvus.collectionPrefix}_chunks_paraphrase_minilm_l3_v2_v${row.id}`;
         await revertCutover(deps(), { reindexId: row.id, collection, previousCollection: old! });
         await disableDualWrite(deps(), { collection });
         await dropTargetCollection(deps(), { reindexId: row.id, model: NEW_MODEL });
@@ -92,12 +130,24 @@ describe('re-embed saga on the real stack', () => {
   test('two concurrent starts for the same target make one saga', async () => {
     const target = `${NEW_MODEL}@concurrent`;
     const [a, b] = await Promise.all([
-      startReindex(harness.client.temporal, config, stores.db, { model: NEW_MODEL, targetVersion: target, options: { ...FAST, throttleMs: 200 } }),
-      startReindex(harness.client.temporal, config, stores.db, { model: NEW_MODEL, targetVersion: target, options: { ...FAST, throttleMs: 200 } }),
+      startReindex(harness.client.temporal, config, stores.db, {
+        model: NEW_MODEL,
+        targetVersion: target,
+        options: { ...FAST, throttleMs: 200 },
+      }),
+      startReindex(harness.client.temporal, config, stores.db, {
+        model: NEW_MODEL,
+        targetVersion: target,
+        options: { ...FAST, throttleMs: 200 },
+      }),
     ]);
     assert.equal(a.workflowId, b.workflowId);
     assert.deepEqual([a.created, b.created].sort(), [false, true]);
-    assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM reindex_control WHERE target_version = $1', [target])).rows[0].n, 1);
+    assert.equal(
+      (await stores.db.query('SELECT count(*)::int AS n FROM reindex_control WHERE target_version = $1', [target]))
+        .rows[0].n,
+      1,
+    );
     // Pause, check it holds, resume... then cancel: compensated, old version untouched.
     const old = await stores.vectors.resolveAlias(alias);
     await saga(a.workflowId).signal('pause');
@@ -106,7 +156,10 @@ describe('re-embed saga on the real stack', () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await sagaState(a.workflowId)).backfilled, frozen, 'a paused saga does not backfill');
     await saga(a.workflowId).signal('resume');
-    await waitFor(async () => ((await sagaState(a.workflowId)).backfilled > frozen ? true : undefined), 'progress after resume');
+    await waitFor(
+      async () => ((await sagaState(a.workflowId)).backfilled > frozen ? true : undefined),
+      'progress after resume',
+    );
     await saga(a.workflowId).signal('cancel', { reason: 'test cancel' });
     const view = (await saga(a.workflowId).result()) as ReindexStatusView;
     assert.equal(view.state, 'cancelled');
@@ -128,7 +181,13 @@ describe('re-embed saga on the real stack', () => {
           const info = (await stores.vectors.describeCollection(collection))!;
           const embedder = await embedders.get(info.identity.model);
           const [vector] = await embedder.embed(['How long is the warranty?']);
-          const hits = await stores.vectors.search({ collection, tenant: tenants[1]!, vector: vector!, identity: embedder.identity, limit: 3 });
+          const hits = await stores.vectors.search({
+            collection,
+            tenant: tenants[1]!,
+            vector: vector!,
+            identity: embedder.identity,
+            limit: 3,
+          });
           assert.ok(hits.length > 0);
           searchVersions.push(collection);
         } catch {
@@ -139,13 +198,20 @@ describe('re-embed saga on the real stack', () => {
     const turnVersions: string[] = [];
     const turns = (async () => {
       for (let i = 0; !stop; i++) {
-        const reply = await harness.client.chat(tenants[0]!, 'during-reindex', `How long is the Aurora Kettle warranty? (${i})`);
+        const reply = await harness.client.chat(
+          tenants[0]!,
+          'during-reindex',
+          `How long is the Aurora Kettle warranty? (${i})`,
+        );
         assert.ok(reply.citations.length > 0, 'every answer cites a passage');
         turnVersions.push(reply.indexVersion);
       }
     })();
     const started = await startReindex(harness.client.temporal, config, stores.db, { model: NEW_MODEL, options: FAST });
-    await waitFor(async () => ((await sagaState(started.workflowId)).state === 'retaining' ? true : undefined), 'cutover');
+    await waitFor(
+      async () => ((await sagaState(started.workflowId)).state === 'retaining' ? true : undefined),
+      'cutover',
+    );
     const fresh = (await stores.vectors.resolveAlias(alias))!;
     await new Promise((r) => setTimeout(r, 1500));
     stop = true;
@@ -156,25 +222,48 @@ describe('re-embed saga on the real stack', () => {
     for (const versions of [searchVersions, turnVersions]) {
       assert.ok(versions.includes(old) && versions.includes(fresh), 'load ran before and after the cutover');
       const firstNew = versions.indexOf(fresh);
-      assert.ok(versions.slice(0, firstNew).every((v) => v === old) && versions.slice(firstNew).every((v) => v === fresh), 'old until the cutover, new after');
+      assert.ok(
+        versions.slice(0, firstNew).every((v) => v === old) && versions.slice(firstNew).every((v) => v === fresh),
+        'old until the cutover, new after',
+      );
     }
     const row = (await getReindex(stores.db, started.row.id))!;
     assert.equal(row.status, 'completed');
     assert.ok(row.completedAt instanceof Date);
-    const registry = (await stores.db.query('SELECT tenant, count(*)::int AS n FROM chunks c JOIN documents d USING (tenant, doc_id) WHERE c.version = d.live_version GROUP BY tenant')).rows;
-    for (const r of registry) assert.equal(await stores.vectors.count(fresh, { tenant: r.tenant }), r.n, `tenant ${r.tenant} has every chunk in the new version`);
+    const registry = (
+      await stores.db.query(
+        'SELECT tenant, count(*)::int AS n FROM chunks c JOIN documents d USING (tenant, doc_id) WHERE c.version = d.live_version GROUP BY tenant',
+      )
+    ).rows;
+    for (const r of registry)
+      assert.equal(
+        await stores.vectors.count(fresh, { tenant: r.tenant }),
+        r.n,
+        `tenant ${r.tenant} has every chunk in the new version`,
+      );
 
     // The adapter refuses an old-model query vector against the new collection.
     const oldEmbedder = await embedders.get(OLD_MODEL);
     const [oldVector] = await oldEmbedder.embed(['warranty']);
     await assert.rejects(
-      stores.vectors.search({ collection: fresh, tenant: tenants[0]!, vector: oldVector!, identity: oldEmbedder.identity, limit: 3 }),
+      stores.vectors.search({
+        collection: fresh,
+        tenant: tenants[0]!,
+        vector: oldVector!,
+        identity: oldEmbedder.identity,
+        limit: 3,
+      }),
       (e: unknown) => e instanceof MemflowError && e.code === 'EMBEDDING_MISMATCH',
     );
 
     // Documents ingested after the cutover land in both versions (the old one is retained for rollback).
     await ingestFor(harness, tenants[1]!, [path.join(CORPUS, 'basalt-cli-configuration.md')]);
-    const tenantCount = (await stores.db.query('SELECT count(*)::int AS n FROM chunks c JOIN documents d USING (tenant, doc_id) WHERE c.tenant = $1 AND c.version = d.live_version', [tenants[1]])).rows[0].n;
+    const tenantCount = (
+      await stores.db.query(
+        'SELECT count(*)::int AS n FROM chunks c JOIN documents d USING (tenant, doc_id) WHERE c.tenant = $1 AND c.version = d.live_version',
+        [tenants[1]],
+      )
+    ).rows[0].n;
     assert.equal(await stores.vectors.count(fresh, { tenant: tenants[1] }), tenantCount);
     assert.equal(await stores.vectors.count(old, { tenant: tenants[1] }), tenantCount);
 
@@ -200,23 +289,41 @@ describe('re-embed saga on the real stack', () => {
         targetVersion: `${NEW_MODEL}@kill`,
         options: { ...FAST, pageSize: 1000, batchSize: 4, throttleMs: 250, retentionMs: 1000 },
       });
-      const collection = await waitFor(async () => (await getReindex(stores.db, started.row.id))?.collection ?? undefined, 'the new collection');
-      await waitFor(async () => ((await stores.vectors.count(collection).catch(() => 0)) >= 8 ? true : undefined), 'a few backfilled batches');
+      const collection = await waitFor(
+        async () => (await getReindex(stores.db, started.row.id))?.collection ?? undefined,
+        'the new collection',
+      );
+      await waitFor(
+        async () => ((await stores.vectors.count(collection).catch(() => 0)) >= 8 ? true : undefined),
+        'a few backfilled batches',
+      );
       worker.kill('SIGKILL');
       await waitForExit(worker);
       const atKill = await stores.vectors.count(collection);
       worker = await spawnWorker(env);
       const view = (await saga(started.workflowId).result()) as ReindexStatusView;
       assert.equal(view.state, 'completed');
-      const total = (await stores.db.query('SELECT count(*)::int AS n FROM chunks c JOIN documents d USING (tenant, doc_id) WHERE c.version = d.live_version')).rows[0].n;
+      const total = (
+        await stores.db.query(
+          'SELECT count(*)::int AS n FROM chunks c JOIN documents d USING (tenant, doc_id) WHERE c.version = d.live_version',
+        )
+      ).rows[0].n;
       assert.ok(atKill < total, `killed mid-backfill (${atKill} of ${total})`);
       assert.equal(await stores.vectors.count(collection), total, 'exactly the registry chunks, once each');
       const history = await saga(started.workflowId).fetchHistory();
-      const results = history.events!
-        .filter((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data?.length)
-        .map((e) => JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as { resumedFrom?: number })
+      const results = history
+        .events!.filter((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data?.length)
+        .map(
+          (e) =>
+            JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as {
+              resumedFrom?: number;
+            },
+        )
         .filter((r) => r.resumedFrom !== undefined);
-      assert.ok(results.some((r) => r.resumedFrom! > 0), 'the retried backfill continued from its last heartbeat, not from the start');
+      assert.ok(
+        results.some((r) => r.resumedFrom! > 0),
+        'the retried backfill continued from its last heartbeat, not from the start',
+      );
       assert.equal(view.backfilled, total);
     } finally {
       worker.kill('SIGTERM');

@@ -15,14 +15,21 @@ const base = testConfig();
 const CLI = path.join(REPO_ROOT, 'bin', 'memflow.js');
 
 function memflow(args: string[], env: NodeJS.ProcessEnv) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 180_000 });
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** A private stack: its own Temporal, Milvus and database (so its registry matches its Milvus). */
 async function privateStackEnv(home: string): Promise<NodeJS.ProcessEnv> {
   const database = new URL(base.postgres.url);
-  database.pathname = `/${path.basename(home).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  database.pathname = `/${path
+    .basename(home)
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()}`;
   return {
     DATABASE_URL: database.toString(),
     OPENAI_BASE_URL: '',
@@ -63,19 +70,36 @@ describe('memflow start / stack up / stack down', () => {
     assert.match(output.answer.answer, /^Extractive answer \(no language model configured\):/);
     assert.ok(output.answer.citations.length > 0, 'the answer cites the sample corpus');
 
-    const status = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as { services: { name: string; state: string; pid?: number }[] };
-    assert.deepEqual(status.services.map((s) => [s.name, s.state]), [['temporal', 'running'], ['milvus', 'running'], ['postgres', 'external'], ['worker', 'running']]);
+    const status = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as {
+      services: { name: string; state: string; pid?: number }[];
+    };
+    assert.deepEqual(
+      status.services.map((s) => [s.name, s.state]),
+      [
+        ['temporal', 'running'],
+        ['milvus', 'running'],
+        ['postgres', 'external'],
+        ['worker', 'running'],
+      ],
+    );
 
     const again = memflow(['stack', 'up', '--json'], env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /already running: Temporal/);
     assert.match(again.stderr, /already running: Milvus/);
     const pidsAfter = (JSON.parse(again.stdout) as typeof status).services.map((s) => s.pid);
-    assert.deepEqual(pidsAfter, status.services.map((s) => s.pid), 'the second `stack up` started nothing new');
+    assert.deepEqual(
+      pidsAfter,
+      status.services.map((s) => s.pid),
+      'the second `stack up` started nothing new',
+    );
 
     assert.equal(memflow(['stack', 'down'], env).code, 0);
     const down = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as typeof status;
-    assert.deepEqual(down.services.filter((s) => s.name !== 'postgres').map((s) => s.state), ['stopped', 'stopped', 'stopped']);
+    assert.deepEqual(
+      down.services.filter((s) => s.name !== 'postgres').map((s) => s.state),
+      ['stopped', 'stopped', 'stopped'],
+    );
 
     assert.equal(memflow(['stack', 'up'], env).code, 0);
     const config = loadConfig({ ...process.env, ...env });
@@ -85,7 +109,8 @@ describe('memflow start / stack up / stack down', () => {
       const described = await client.workflow.getHandle(report.workflowId).describe();
       assert.equal(described.status.name, 'COMPLETED');
       const listed: string[] = [];
-      for await (const wf of client.workflow.list({ query: `WorkflowType = 'healthCheck'` })) listed.push(wf.workflowId);
+      for await (const wf of client.workflow.list({ query: `WorkflowType = 'healthCheck'` }))
+        listed.push(wf.workflowId);
       assert.ok(listed.includes(report.workflowId));
     } finally {
       await connection.close();
@@ -95,7 +120,10 @@ describe('memflow start / stack up / stack down', () => {
 
 describe('bad configuration fails fast with a message that says what to do', () => {
   test('unreachable Postgres', () => {
-    const result = memflow(['stack', 'up'], { MEMFLOW_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-')), DATABASE_URL: 'postgres://127.0.0.1:1/memflow' });
+    const result = memflow(['stack', 'up'], {
+      MEMFLOW_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-')),
+      DATABASE_URL: 'postgres://127.0.0.1:1/memflow',
+    });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /POSTGRES_UNREACHABLE: PostgreSQL at 127\.0\.0\.1:1\/memflow is unreachable/);
     assert.match(result.stderr, /DATABASE_URL/);
@@ -122,7 +150,11 @@ describe('bad configuration fails fast with a message that says what to do', () 
 
   test('no usable Python for the venv', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-'));
-    const result = memflow(['stack', 'up'], { MEMFLOW_HOME: home, MEMFLOW_VENV: path.join(home, 'venv'), PYTHON: '/nonexistent/python3' });
+    const result = memflow(['stack', 'up'], {
+      MEMFLOW_HOME: home,
+      MEMFLOW_VENV: path.join(home, 'venv'),
+      PYTHON: '/nonexistent/python3',
+    });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /STACK_INSTALL_FAILED: Creating the Python venv failed/);
     assert.match(result.stderr, /python3/);

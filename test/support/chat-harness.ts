@@ -46,19 +46,25 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     server: undefined as unknown as FakeOpenAiServer,
     plan: {},
     count: (kind) =>
-      model.server.requests.filter((r) => r.path.endsWith('/chat/completions') && requestKind(r.body as FakeChatRequest) === kind).length,
+      model.server.requests.filter(
+        (r) => r.path.endsWith('/chat/completions') && requestKind(r.body as FakeChatRequest) === kind,
+      ).length,
   };
   model.server = await startFakeOpenAi({
     respond: async (req) => {
       const kind = requestKind(req);
       const text = lastUserText(req);
       if (kind === 'planner') {
-        return model.plan.override?.(text) ?? { intent: 'search', queries: [text], filters: {}, tool: null, remember: [] };
+        return (
+          model.plan.override?.(text) ?? { intent: 'search', queries: [text], filters: {}, tool: null, remember: [] }
+        );
       }
       if (kind === 'summary') return `Summary of: ${text.replace(/\s+/g, ' ').slice(0, 300)}`;
       await model.beforeExecutor?.(req);
       const markers = [...new Set([...text.matchAll(/^\[(\d+)\] /gm)].map((m) => m[1]))];
-      return markers.length > 0 ? `From the passages: ${markers.map((m) => `[${m}]`).join('')}.` : 'No passages matched.';
+      return markers.length > 0
+        ? `From the passages: ${markers.map((m) => `[${m}]`).join('')}.`
+        : 'No passages matched.';
     },
   });
   return model;
@@ -105,7 +111,11 @@ export async function startChatHarness(config: MemflowConfig): Promise<ChatHarne
   };
 }
 
-export async function ingestFor(harness: { client: MemflowClient; config: MemflowConfig }, tenant: string, paths: string[]) {
+export async function ingestFor(
+  harness: { client: MemflowClient; config: MemflowConfig },
+  tenant: string,
+  paths: string[],
+) {
   const { handle } = await startIngest(harness.client.temporal, harness.config, { tenant, paths, baseDir: CORPUS });
   return handle.result();
 }

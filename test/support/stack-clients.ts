@@ -27,7 +27,11 @@ export async function openStackClients(config: MemflowConfig): Promise<StackClie
 }
 
 /** Every chunk id stored for a tenant in a collection, paging through query results. */
-export async function storedChunkIds(vectors: MilvusVectorStore, collection: string, tenant: string): Promise<string[]> {
+export async function storedChunkIds(
+  vectors: MilvusVectorStore,
+  collection: string,
+  tenant: string,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += 1000) {
     const page = await vectors.query(collection, { tenant, limit: 1000, offset });

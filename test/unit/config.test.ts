@@ -32,7 +32,12 @@ test('production settings come from the environment, with TLS implied by an API 
 
 test('bad values fail with one typed error naming each variable', () => {
   assert.throws(
-    () => loadConfig({ TEMPORAL_ADDRESS: 'localhost', MILVUS_ADDRESS: 'x:99999', MEMFLOW_COLLECTION_PREFIX: 'bad-prefix!' }),
+    () =>
+      loadConfig({
+        TEMPORAL_ADDRESS: 'localhost',
+        MILVUS_ADDRESS: 'x:99999',
+        MEMFLOW_COLLECTION_PREFIX: 'bad-prefix!',
+      }),
     (err: unknown) =>
       err instanceof MemflowError &&
       err.code === 'CONFIG_INVALID' &&

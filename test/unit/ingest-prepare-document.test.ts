@@ -13,7 +13,6 @@ const CORPUS = path.join(FIXTURES, 'corpus');
  * ask these and check which document comes back.
  */
 
-
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 
 describe('prepareDocument', () => {

@@ -10,7 +10,10 @@ test('the tenant clause is always first and values are quoted', () => {
 
 test('tenants that could inject an expression are refused', () => {
   for (const tenant of ['', 'a" or 1==1 or "', 'a b', '../x', 'x'.repeat(200)]) {
-    assert.throws(() => buildFilter(tenant), (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT');
+    assert.throws(
+      () => buildFilter(tenant),
+      (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT',
+    );
   }
 });
 

@@ -61,20 +61,29 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   const recent = () => turns.slice(-RECENT_TURNS).map((t) => ({ user: t.user, assistant: t.answer }));
   const replyFor = (requestId: string) => turns.find((t) => t.requestId === requestId);
 
-  async function decideTool(requestId: string, name: keyof typeof TOOL_POLICIES, toolInput: string): Promise<ToolOutcome> {
+  async function decideTool(
+    requestId: string,
+    name: keyof typeof TOOL_POLICIES,
+    toolInput: string,
+  ): Promise<ToolOutcome> {
     const callId = `${requestId}:${name}`;
     if (TOOL_POLICIES[name].requiresApproval) {
       pending.set(callId, { callId, requestId, tool: name, input: toolInput, requestedAt: new Date().toISOString() });
-      const decided = await condition(() => decisions.has(callId), input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+      const decided = await condition(
+        () => decisions.has(callId),
+        input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      );
       pending.delete(callId);
       if (!decided) return { name, callId, status: 'timed-out' };
-      if (!decisions.get(callId)!.approved) return { name, callId, status: 'rejected', output: decisions.get(callId)!.reason };
+      if (!decisions.get(callId)!.approved)
+        return { name, callId, status: 'rejected', output: decisions.get(callId)!.reason };
     }
     try {
       const { output } = await tools.runTool({ tenant: input.tenant, name, input: toolInput });
       return { name, callId, status: 'ran', output };
     } catch (err) {
-      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      const message =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       return { name, callId, status: 'failed', output: message };
     }
   }
@@ -105,7 +114,12 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
       recent: recent(),
     });
     if (plan.remember.length > 0) {
-      await stores.storeMemories({ tenant: input.tenant, sessionId: input.sessionId, requestId: message.requestId, facts: plan.remember });
+      await stores.storeMemories({
+        tenant: input.tenant,
+        sessionId: input.sessionId,
+        requestId: message.requestId,
+        facts: plan.remember,
+      });
     }
     const reply: TurnReply = {
       requestId: message.requestId,
@@ -194,7 +208,10 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
     await condition(allHandlersFinished);
     const older = turns.slice(0, -RECENT_TURNS);
     if (older.length > 0) {
-      ({ summary } = await llm.summarizeSession({ summary, turns: older.map((t) => ({ user: t.user, assistant: t.answer })) }));
+      ({ summary } = await llm.summarizeSession({
+        summary,
+        turns: older.map((t) => ({ user: t.user, assistant: t.answer })),
+      }));
     }
     await condition(allHandlersFinished);
     await continueAsNew<typeof chatSession>({

@@ -19,7 +19,9 @@ export function validateMessage(message: SendMessageInput): void {
   }
   if (typeof message.text !== 'string' || message.text.trim() === '') reject('The message text is empty.');
   if (message.text.length > MAX_MESSAGE_CHARS) {
-    reject(`The message is ${message.text.length} characters; the limit is ${MAX_MESSAGE_CHARS}. Shorten it or split it.`);
+    reject(
+      `The message is ${message.text.length} characters; the limit is ${MAX_MESSAGE_CHARS}. Shorten it or split it.`,
+    );
   }
   if (message.filters !== undefined) {
     if (typeof message.filters !== 'object' || message.filters === null) reject('filters must be an object.');
@@ -27,7 +29,12 @@ export function validateMessage(message: SendMessageInput): void {
       if (!(FILTER_FIELDS as string[]).includes(key)) {
         reject(`Unknown filter field "${key}"; allowed: ${FILTER_FIELDS.join(', ')}.`);
       }
-      if (!Array.isArray(value) || value.length === 0 || value.length > MAX_FILTER_VALUES || !value.every((v) => typeof v === 'string' && v.length > 0)) {
+      if (
+        !Array.isArray(value) ||
+        value.length === 0 ||
+        value.length > MAX_FILTER_VALUES ||
+        !value.every((v) => typeof v === 'string' && v.length > 0)
+      ) {
         reject(`Filter ${key} must be a list of 1-${MAX_FILTER_VALUES} non-empty strings.`);
       }
     }

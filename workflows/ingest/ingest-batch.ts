@@ -29,7 +29,13 @@ export interface IngestBatchInput {
 export async function ingestBatch(input: IngestBatchInput): Promise<BatchResult> {
   const outcomes = await registerDocuments(input);
   const pending = outcomes.filter((o) => o.state === 'pending');
-  const docs = pending.map((o) => ({ docId: o.docId, version: o.version!, title: o.title ?? '', sourceUri: o.sourceUri, kind: o.kind ?? 'text' }));
+  const docs = pending.map((o) => ({
+    docId: o.docId,
+    version: o.version!,
+    title: o.title ?? '',
+    sourceUri: o.sourceUri,
+    kind: o.kind ?? 'text',
+  }));
   let chunksWritten = 0;
   if (docs.length > 0) {
     ({ chunksWritten } = await embedDocuments({ tenant: input.tenant, docs }));

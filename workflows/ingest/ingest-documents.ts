@@ -50,7 +50,8 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
   const progress = carry?.progress ?? emptyProgress(request.files.length);
   const tick = () => {
     progress.elapsedMs = Date.now() - startedAt;
-    progress.chunksPerSecond = progress.elapsedMs > 0 ? Math.round((progress.chunksWritten / progress.elapsedMs) * 10_000) / 10 : 0;
+    progress.chunksPerSecond =
+      progress.elapsedMs > 0 ? Math.round((progress.chunksWritten / progress.elapsedMs) * 10_000) / 10 : 0;
   };
   setHandler(progressQuery, () => {
     tick();
@@ -75,12 +76,20 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
   const running = new Map<number, Promise<void>>();
   const parentId = workflowInfo().workflowId;
   while (next < batches.length || running.size > 0) {
-    const mustContinue = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
+    const mustContinue =
+      workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
     while (!mustContinue && running.size < concurrency && next < batches.length) {
       const index = next++;
       const child = executeChild(ingestBatch, {
         workflowId: `${parentId}/batch-${index}`,
-        args: [{ tenant: request.tenant, baseDir: request.baseDir, files: batches[index]!, maxBytes: request.maxBytes ?? DEFAULT_MAX_BYTES }],
+        args: [
+          {
+            tenant: request.tenant,
+            baseDir: request.baseDir,
+            files: batches[index]!,
+            maxBytes: request.maxBytes ?? DEFAULT_MAX_BYTES,
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }).then(
         (result) => {
@@ -89,7 +98,8 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
         },
         (err: unknown) => {
           // A batch that failed for good (after its activities' retries) fails its documents only.
-          const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+          const message =
+            err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
           record({
             changed: 0,
             unchanged: 0,

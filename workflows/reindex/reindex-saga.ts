@@ -14,12 +14,22 @@ import { cancelSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } 
 
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['InjectedFault', 'INVALID_INPUT', 'MODEL_UNKNOWN'] },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['InjectedFault', 'INVALID_INPUT', 'MODEL_UNKNOWN'],
+  },
 });
 const backfill = proxyActivities<Activities>({
   startToCloseTimeout: '1h',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: ['InjectedFault'] },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['InjectedFault'],
+  },
 });
 /** Compensations must finish: they retry for as long as it takes. */
 const undo = proxyActivities<Activities>({
@@ -72,20 +82,30 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
   try {
     setState('creating');
     // Pushed first: the step may fail half-way, and dropping a collection that was never made is a no-op.
-    compensations.push({ name: 'drop the new collection', run: () => undo.dropTargetCollection({ reindexId: input.reindexId, model: input.model }) });
-    const target = await steps.createTargetCollection({ reindexId: input.reindexId, model: input.model, failAt: options.failAt });
+    compensations.push({
+      name: 'drop the new collection',
+      run: () => undo.dropTargetCollection({ reindexId: input.reindexId, model: input.model }),
+    });
+    const target = await steps.createTargetCollection({
+      reindexId: input.reindexId,
+      model: input.model,
+      failAt: options.failAt,
+    });
     view.collection = target.collection;
     view.previousCollection = target.previousCollection;
     await checkpoint();
 
     setState('dual-write');
-    compensations.push({ name: 'turn dual-write off', run: () => undo.disableDualWrite({ collection: target.collection }) });
+    compensations.push({
+      name: 'turn dual-write off',
+      run: () => undo.disableDualWrite({ collection: target.collection }),
+    });
     await steps.enableDualWrite({ collection: target.collection, failAt: options.failAt });
     const backfillStartedAt = new Date().toISOString();
 
     setState('backfilling');
     const backfillPass = async (changedSince?: string) => {
-      for (let cursor = ''; ; ) {
+      for (let cursor = ''; ;) {
         await checkpoint();
         const page = await backfill.backfillPage({
           collection: target.collection,
@@ -119,26 +139,50 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
       goldenSize: options.goldenSize ?? 20,
       failAt: options.failAt,
     });
-    view.validation = { passed: report.passed, reasons: report.reasons, recallAt5: report.recallAt5, overlapAt5: report.overlapAt5 };
+    view.validation = {
+      passed: report.passed,
+      reasons: report.reasons,
+      recallAt5: report.recallAt5,
+      overlapAt5: report.overlapAt5,
+    };
     view.totalChunks = Object.values(report.counts).reduce((sum, c) => sum + c.registry, 0);
     if (!report.passed) {
-      throw ApplicationFailure.create({ type: 'ValidationFailed', message: `validation failed: ${report.reasons.join('; ')}`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: 'ValidationFailed',
+        message: `validation failed: ${report.reasons.join('; ')}`,
+        nonRetryable: true,
+      });
     }
     await checkpoint();
 
     setState('cutover');
     compensations.push({
       name: 'point the alias back at the previous collection',
-      run: () => undo.revertCutover({ reindexId: input.reindexId, collection: target.collection, previousCollection: target.previousCollection }),
+      run: () =>
+        undo.revertCutover({
+          reindexId: input.reindexId,
+          collection: target.collection,
+          previousCollection: target.previousCollection,
+        }),
     });
-    await steps.cutover({ reindexId: input.reindexId, collection: target.collection, previousCollection: target.previousCollection, failAt: options.failAt });
+    await steps.cutover({
+      reindexId: input.reindexId,
+      collection: target.collection,
+      previousCollection: target.previousCollection,
+      failAt: options.failAt,
+    });
     await steps.finishReindex({ reindexId: input.reindexId, failAt: options.failAt });
 
     // Retention: the previous version stays (and is still written) so `rollback` is instant.
     setState('retaining');
     const rolledBack = await condition(() => rollbackRequested, options.retentionMs ?? 7 * 24 * 3600_000);
     if (rolledBack) {
-      await steps.revertCutover({ reindexId: input.reindexId, collection: target.collection, previousCollection: target.previousCollection, status: 'rolled_back' });
+      await steps.revertCutover({
+        reindexId: input.reindexId,
+        collection: target.collection,
+        previousCollection: target.previousCollection,
+        status: 'rolled_back',
+      });
       await steps.disableDualWrite({ collection: target.collection });
       await steps.dropTargetCollection({ reindexId: input.reindexId, model: input.model });
       setState('rolled-back');
@@ -162,7 +206,11 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
     });
     setState(cancelled ? 'cancelled' : 'failed');
     if (cancelled) return view;
-    throw ApplicationFailure.create({ type: 'ReindexFailed', message: `re-embed ${input.targetVersion} failed and was compensated: ${reason}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'ReindexFailed',
+      message: `re-embed ${input.targetVersion} failed and was compensated: ${reason}`,
+      nonRetryable: true,
+    });
   }
 }
 
@@ -171,4 +219,3 @@ function errorText(err: unknown): string {
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof Error ? e.message : String(err);
 }
-
