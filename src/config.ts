@@ -58,6 +58,8 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Workflows (chat sessions) kept in the worker's cache; each costs roughly 300 KiB. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   MEMFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
@@ -104,6 +106,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
     logLevel: env.MEMFLOW_LOG_LEVEL,
+    worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS },
     paths: {
       venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
       run: path.join(home, 'run'),

@@ -51,6 +51,9 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
       collectionPrefix: config.milvus.collectionPrefix,
     }),
     shutdownGraceTime: '20s',
+    // The SDK's default grows with the heap limit (2,310 on a 4 GiB heap); sessions beyond the
+    // cache are replayed from history on their next message, so a bound trades CPU for memory.
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
   return {
     worker,

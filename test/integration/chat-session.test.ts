@@ -181,8 +181,11 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
     assert.equal((await harness.client.history(tenant, 'long')).turnCount, 12);
     assert.ok(replayed.citations.length > 0 && first.citations.length > 0);
 
+    await harness.client.endSession(tenant, 'long');
+    assert.deepEqual(await handle.result(), { reason: 'ended', turnCount: 12 });
     if (process.env.MEMFLOW_RECORD_HISTORIES) {
-      // Refreshes the committed replay fixtures (test/replay/histories) from this run.
+      // Refreshes the committed replay fixtures (test/replay/histories) from this run, once the
+      // session's last run has completed (a run fetched right after continue-as-new has one event).
       const dir = path.join(REPO_ROOT, 'test', 'replay', 'histories');
       fs.mkdirSync(dir, { recursive: true });
       // The same proto3 JSON `temporal workflow show --output json` writes.
@@ -190,8 +193,6 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
       const approvals = await harness.client.temporal.workflow.getHandle(`chat/${tenant}/approvals`).fetchHistory();
       fs.writeFileSync(path.join(dir, 'chat-session-approvals.json'), historyToJSON(approvals));
     }
-    await harness.client.endSession(tenant, 'long');
-    assert.deepEqual(await handle.result(), { reason: 'ended', turnCount: 12 });
   });
 });
 

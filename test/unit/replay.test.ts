@@ -12,7 +12,7 @@ const DIR = path.join(__dirname, '..', 'replay', 'histories');
  * make a running workflow non-deterministic fails here (DeterminismViolationError).
  * Refresh the fixtures with `MEMFLOW_RECORD_HISTORIES=1 npm test -- test/integration/chat-session.test.ts`.
  */
-test('committed workflow histories replay without non-determinism', async () => {
+test('committed workflow histories replay without non-determinism', { timeout: 180_000 }, async () => {
   const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
   assert.ok(files.length >= 2, 'replay fixtures are committed');
   const histories = files.map((file) => ({

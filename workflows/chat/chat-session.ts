@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -57,6 +58,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   const lock = new TurnLock();
   let ended = false;
   let lastActivity = Date.now();
+  let indexVersion = workflowInfo().typedSearchAttributes.get(MemflowIndexVersion);
 
   const recent = () => turns.slice(-RECENT_TURNS).map((t) => ({ user: t.user, assistant: t.answer }));
   const replyFor = (requestId: string) => turns.find((t) => t.requestId === requestId);
@@ -90,7 +92,11 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
 
   async function runTurn(message: SendMessageInput): Promise<TurnReply> {
     const index = await stores.pinIndex();
-    upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
+    // Sessions started before this patch upserted on every turn; their histories replay that way.
+    if (!patched('index-version-attribute-on-change') || index.collection !== indexVersion) {
+      upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
+      indexVersion = index.collection;
+    }
     const planned = await llm.planTurn({ text: message.text, summary, recent: recent() });
     const plan = planned.plan;
     const retrieved =

@@ -1,0 +1,320 @@
+/**
+ * The non-LLM part of a chat turn split into budget lines, on a private stack with the local
+ * embedder and the scripted fake LLM answering at once. Turns go through `MemflowClient.chat`, one
+ * at a time; afterwards each turn's Temporal history (bench/support/turn-timeline.ts) and the
+ * client's send and receive times split it into: routing (client → server → the worker picks up
+ * the Update's workflow task), session (that task, the workflow tasks between the four activities,
+ * their queue waits, pinIndex), the three work activities' run times (planTurn and writeAnswer:
+ * prompt, HTTP to the fake, parsing, chunk texts; retrieveChunks: embed + search + live versions +
+ * memories) and update (the task completing the Update, the reply to the client). Two modes:
+ * `cold` asks a new question every turn (the query embedding misses the cache), `cached` repeats
+ * warmed questions. Then, in this process with the worker idle: the embed step cold vs. a
+ * query-embedding cache hit (`QueryEmbeddingCache.getOrEmbed`), Milvus search alone, pinIndex.
+ * Never fails on timings; exits 1 on the time limit.
+ *
+ * Usage: node --import tsx bench/latency-budget.ts [--turns N (60)] [--warmup W (5)] [--micro M (200)]
+ *        [--turns-per-session S (40)] [--timeout-minutes M (8)]
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { pinIndex } from '../activities/chat/pin-index';
+import { chatWorkflowId } from '../workflows/chat/definitions';
+import type { PrivateStack } from './support/private-stack';
+import { withPrivateStack } from './support/private-stack';
+import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
+import type { ChatBench, Percentiles } from './support/turn-latency-stack';
+import { percentiles, startChatBench } from './support/turn-latency-stack';
+import type { ActivitySpan, TurnTimeline } from './support/turn-timeline';
+import { turnTimelines } from './support/turn-timeline';
+
+const USAGE =
+  'Usage: node --import tsx bench/latency-budget.ts [--turns N (60)] [--warmup W (5)] [--micro M (200)] ' +
+  '[--turns-per-session S (40)] [--timeout-minutes M (8)]';
+const GOAL_TOTAL_P95_MS = 70;
+const GOAL_CACHE_HIT_MS = 1;
+const MODES = ['cold', 'cached'] as const;
+type Mode = (typeof MODES)[number];
+const STEPS = ['pinIndex', 'planTurn', 'retrieveChunks', 'writeAnswer'] as const;
+
+/** Budget lines in display order: [key, issue line, meaning]. */
+const LINES = [
+  ['routing', 'routing', 'client send → Update workflow task started'],
+  ['accept', 'session', 'Update task: validator, handler, pinIndex scheduled'],
+  ['queue', 'session', 'activities scheduled → started (Σ of 4)'],
+  ['between', 'session', 'workflow tasks between activities (Σ of 3)'],
+  ['pinIndex', 'session', 'pinIndex run'],
+  ['planTurn', 'LLM call', 'planTurn run (fake LLM at 0 ms)'],
+  ['retrieveChunks', 'embed+search', 'retrieveChunks run'],
+  ['writeAnswer', 'LLM call', 'writeAnswer run (chunk texts + fake LLM at 0 ms)'],
+  ['finish', 'update', 'last activity completed → Update completed'],
+  ['reply', 'update', 'Update completed → reply at the client'],
+] as const;
+type Line = (typeof LINES)[number][0] | 'total';
+
+interface Options {
+  turns: number;
+  warmup: number;
+  micro: number;
+  turnsPerSession: number;
+  timeoutMinutes: number;
+}
+
+class UsageError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      turns: { type: 'string' },
+      warmup: { type: 'string' },
+      micro: { type: 'string' },
+      'turns-per-session': { type: 'string' },
+      'timeout-minutes': { type: 'string' },
+    },
+  });
+  return {
+    turns: integer('turns', v.turns, 60, 1),
+    warmup: integer('warmup', v.warmup, 5, 0),
+    micro: integer('micro', v.micro, 200, 10),
+    turnsPerSession: integer('turns-per-session', v['turns-per-session'], 40, 1),
+    timeoutMinutes: integer('timeout-minutes', v['timeout-minutes'], 8, 1),
+  };
+}
+
+interface SentTurn {
+  requestId: string;
+  sessionId: string;
+  sentAt: number;
+  receivedAt: number;
+}
+
+/** Turns through `chat`, one at a time; a new session every S turns (no continue-as-new inside). */
+async function runTurns(bench: ChatBench, mode: Mode, options: Options, signal: AbortSignal): Promise<SentTurn[]> {
+  const sent: SentTurn[] = [];
+  let sessionId = '';
+  let sessions = 0;
+  let sessionTurns = 0;
+  for (let i = 0; i < options.warmup + options.turns; i++) {
+    signal.throwIfAborted();
+    if (sessionId === '' || sessionTurns >= options.turnsPerSession) {
+      sessionId = `budget-${mode}-${sessions++}`;
+      await bench.client.chat(bench.tenant, sessionId, FIXTURE_QUESTIONS[0]!); // starts the workflow, untimed
+      sessionTurns = 0;
+    }
+    const question = FIXTURE_QUESTIONS[i % FIXTURE_QUESTIONS.length]!;
+    const text = mode === 'cold' ? `${question} (${mode} ${i})` : question;
+    const sentAt = nowMs();
+    const reply = await bench.client.chat(bench.tenant, sessionId, text);
+    const receivedAt = nowMs();
+    sessionTurns++;
+    if (i >= options.warmup) sent.push({ requestId: reply.requestId, sessionId, sentAt, receivedAt });
+  }
+  for (let s = 0; s < sessions; s++) await bench.client.endSession(bench.tenant, `budget-${mode}-${s}`);
+  return sent;
+}
+
+/** One turn's budget lines in ms, or why it cannot be split. */
+function split(turn: SentTurn, timeline: TurnTimeline | undefined): Record<Line, number> | string {
+  if (!timeline) return 'no Update in the history';
+  const ordered = timeline.activities;
+  if (ordered.map((a) => a.type).join() !== STEPS.join()) return `activities ${ordered.map((a) => a.type).join(',')}`;
+  const [pin, plan, retrieve, write] = ordered as [ActivitySpan, ActivitySpan, ActivitySpan, ActivitySpan];
+  const run = (a: ActivitySpan) => a.completedAt - a.startedAt;
+  return {
+    routing: timeline.taskStartedAt - turn.sentAt,
+    accept: pin.scheduledAt - timeline.taskStartedAt,
+    queue: ordered.reduce((s, a) => s + (a.startedAt - a.scheduledAt), 0),
+    between: ordered.slice(1).reduce((s, a, k) => s + (a.scheduledAt - ordered[k]!.completedAt), 0),
+    pinIndex: run(pin),
+    planTurn: run(plan),
+    retrieveChunks: run(retrieve),
+    writeAnswer: run(write),
+    finish: timeline.completedAt - write.completedAt,
+    reply: turn.receivedAt - timeline.completedAt,
+    total: turn.receivedAt - turn.sentAt,
+  };
+}
+
+async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await fn(i);
+    ms.push(performance.now() - started);
+  }
+  return ms;
+}
+
+/** The embed step cold and cached, Milvus search alone, pinIndex alone: in-process, worker idle. */
+async function micro(bench: ChatBench, options: Options, runId: string) {
+  const { deps, tenant } = bench;
+  const index = await pinIndex(deps);
+  const embedder = await deps.embedders.get(index.identity.model);
+  await deps.queryCache.getOrEmbed(embedder, ['warm-up']);
+  const question = (i: number) => FIXTURE_QUESTIONS[i % FIXTURE_QUESTIONS.length]!;
+  const embedCold = await timeEach(options.micro, (i) =>
+    deps.queryCache.getOrEmbed(embedder, [`${question(i)} (${runId} ${i})`]),
+  );
+  const cacheHit = await timeEach(options.micro * 10, (i) => deps.queryCache.getOrEmbed(embedder, [question(i)]));
+  const vectors = await deps.queryCache.getOrEmbed(embedder, FIXTURE_QUESTIONS);
+  const search = await timeEach(options.micro, (i) =>
+    deps.vectors.search({
+      collection: index.collection,
+      tenant,
+      vector: vectors[i % vectors.length]!,
+      identity: embedder.identity,
+      limit: 12, // retrieveChunks asks for twice its 6 passages
+      filter: {},
+      hybridText: question(i),
+    }),
+  );
+  const pin = await timeEach(options.micro, () => pinIndex(deps));
+  return {
+    model: index.identity.model,
+    embedCold: percentiles(embedCold, 2),
+    cacheHit: percentiles(cacheHit, 3),
+    search: percentiles(search, 2),
+    pinIndex: percentiles(pin, 2),
+  };
+}
+
+async function runBench(stack: PrivateStack, options: Options, log: (line: string) => void, signal: AbortSignal) {
+  const bench = await startChatBench(stack, log);
+  try {
+    const loadAverage1m = Math.round(os.loadavg()[0]! * 100) / 100;
+    const modes = [];
+    for (const mode of MODES) {
+      log(`${mode}: ${options.warmup} warm-up + ${options.turns} measured turns`);
+      const sent = await runTurns(bench, mode, options, signal);
+      const bySession = new Map<string, Map<string, TurnTimeline>>();
+      for (const sessionId of new Set(sent.map((t) => t.sessionId))) {
+        const timelines = await turnTimelines(bench.client.temporal, chatWorkflowId(bench.tenant, sessionId));
+        bySession.set(sessionId, new Map(timelines.map((t) => [t.updateId, t])));
+      }
+      const splits = sent.map((t) => split(t, bySession.get(t.sessionId)?.get(t.requestId)));
+      const bad = splits.filter((s): s is string => typeof s === 'string');
+      if (bad.length > 0) log(`${mode}: ${bad.length} turns not split, e.g. ${bad[0]}`);
+      modes.push({ mode, splits: splits.filter((s): s is Record<Line, number> => typeof s !== 'string') });
+    }
+    log(`micro-measurements: ${options.micro} iterations each (cache hits ×10)`);
+    return { chunks: bench.chunks, loadAverage1m, modes, micro: await micro(bench, options, stack.runId) };
+  } finally {
+    await bench.close();
+  }
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  const log = (line: string) => console.error(`[bench] ${line}`);
+  const limit = AbortSignal.timeout(options.timeoutMinutes * 60_000);
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const result = await withPrivateStack({ label: 'bench', log, signal: limit }, (stack, signal) =>
+    runBench(stack, options, log, signal),
+  ).catch((err: unknown) => {
+    if (!limit.aborted) throw err;
+    throw new Error(
+      `Not finished within the time limit (--timeout-minutes ${options.timeoutMinutes}); the stack was torn down.`,
+    );
+  });
+
+  const fmt = (n: number, digits = 1) => (Number.isNaN(n) ? '-' : n.toFixed(digits));
+  const keys: Line[] = [...LINES.map((l) => l[0]), 'total'];
+  const stats = result.modes.map(({ mode, splits }) => ({
+    mode,
+    turns: splits.length,
+    lines: Object.fromEntries(keys.map((k) => [k, percentiles(splits.map((s) => s[k]))])) as Record<Line, Percentiles>,
+    /** The total without the two LLM activities' run time (what a slower real LLM would not change). */
+    withoutLlmCalls: percentiles(splits.map((s) => s.total - s.planTurn - s.writeAnswer)),
+  }));
+  console.log(
+    `\nChat turn budget, ms (fake LLM at 0 ms, local embedder ${result.micro.model}, ${result.chunks} chunks, load ${result.loadAverage1m}); ` +
+      `cold = new question each turn, cached = warmed questions:`,
+  );
+  const header = ['line', 'issue line', ...stats.flatMap((s) => [`${s.mode} p50`, `${s.mode} p95`])];
+  const rows = LINES.map(([key, issueLine, meaning]) => [
+    `${key}: ${meaning}`,
+    issueLine,
+    ...stats.flatMap((s) => [fmt(s.lines[key].p50), fmt(s.lines[key].p95)]),
+  ]);
+  rows.push([
+    'total (per-turn client latency)',
+    '',
+    ...stats.flatMap((s) => [fmt(s.lines.total.p50), fmt(s.lines.total.p95)]),
+  ]);
+  rows.push([
+    'total − planTurn − writeAnswer runs',
+    '',
+    ...stats.flatMap((s) => [fmt(s.withoutLlmCalls.p50), fmt(s.withoutLlmCalls.p95)]),
+  ]);
+  console.log(formatTable(header, rows));
+  for (const s of stats) {
+    console.log(
+      `${s.mode}: total p95 ${fmt(s.lines.total.p95)} ms vs goal ≤ ${GOAL_TOTAL_P95_MS} ms: ${s.lines.total.p95 <= GOAL_TOTAL_P95_MS ? 'met' : 'not met'} (${s.turns} turns)`,
+    );
+  }
+  const m = result.micro;
+  console.log(`\nIn-process, worker idle (${options.micro} iterations; cache hits ${options.micro * 10}), ms:`);
+  console.log(
+    formatTable(
+      ['step', 'p50', 'p95', 'p99', 'max'],
+      [
+        ['embed, cache miss (local embedder, thread)', m.embedCold],
+        ['embed, query-embedding cache hit', m.cacheHit],
+        ['Milvus search alone (dense + BM25, RRF)', m.search],
+        ['pinIndex alone', m.pinIndex],
+      ].map(([name, p]) => {
+        const q = p as Percentiles;
+        const digits = q === m.cacheHit ? 3 : 1;
+        return [name as string, fmt(q.p50, digits), fmt(q.p95, digits), fmt(q.p99, digits), fmt(q.max, digits)];
+      }),
+    ),
+  );
+  const hitMet = m.cacheHit.p99 < GOAL_CACHE_HIT_MS;
+  console.log(
+    `cache-hit path p50 ${fmt(m.cacheHit.p50, 3)} / p99 ${fmt(m.cacheHit.p99, 3)} ms vs goal < ${GOAL_CACHE_HIT_MS} ms: ${hitMet ? 'met' : 'not met'}`,
+  );
+
+  const file = appendResult('latency-budget', {
+    date: startedAt.toISOString(),
+    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    ...gitRevision(),
+    machine,
+    parameters: { ...options, corpus: 'test/fixtures/corpus', llmLatencyMs: 0, embedder: m.model },
+    chunks: result.chunks,
+    loadAverage1m: result.loadAverage1m,
+    goals: { totalP95Ms: GOAL_TOTAL_P95_MS, cacheHitMs: GOAL_CACHE_HIT_MS },
+    results: {
+      modes: stats.map((s) => ({
+        ...s,
+        meetsGoal: s.lines.total.p95 <= GOAL_TOTAL_P95_MS,
+      })),
+      micro: { ...m, cacheHitMeetsGoal: hitMet },
+    },
+  });
+  console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? `bench failed: ${err.message}` : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,271 @@
+/**
+ * Worker memory with many open chat sessions, on a private stack: the worker runs in a child process
+ * of its own (`memflow worker`, or with `--max-cached W` the same worker with `maxCachedWorkflows`
+ * set, bench/support/bounded-cache-worker.ts) so its RSS is read alone from /proc; the instant
+ * scripted LLM runs in this process. N sessions are opened with one turn each (bounded concurrency),
+ * then K random sessions get a second turn (with a bounded cache, most were evicted and replay).
+ * RSS is sampled when the worker starts, after the corpus is ingested (idle), after the sessions
+ * (and again after a pause), and after the second turns. Goal: ≤ 600 MB. Never fails on the
+ * numbers; exits 1 on failed turns or the time limit.
+ *
+ * Usage: node --import tsx bench/memory.ts [--sessions N (1000)] [--max-cached W (SDK default)]
+ *        [--concurrency C (20)] [--second-turns K (100)] [--timeout-minutes M (20)]
+ */
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { MemflowClient } from '../src/client/memflow-client';
+import { errorMessage } from '../src/errors';
+import {
+  FIXTURE_QUESTIONS,
+  forEachBounded,
+  ingestFixtures,
+  round1,
+  startInstantModel,
+  withFakeLlm,
+  withTimeout,
+} from './support/chat-load';
+import type { PrivateStack } from './support/private-stack';
+import { withPrivateStack } from './support/private-stack';
+import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { stackEnv } from './support/stack-env';
+import { rssMiB, spawnWorkerChild } from './support/worker-child';
+
+const GOAL_MB = 600;
+const TURN_TIMEOUT_MS = 60_000;
+/** Pause before the "settled" sample: lets the turn burst's garbage be collected. */
+const SETTLE_MS = 10_000;
+const USAGE =
+  'Usage: node --import tsx bench/memory.ts [--sessions N (1000)] [--max-cached W (SDK default)] ' +
+  '[--concurrency C (20)] [--second-turns K (100)] [--timeout-minutes M (20)]';
+
+interface Options {
+  sessions: number;
+  maxCached?: number;
+  concurrency: number;
+  secondTurns: number;
+  timeoutMinutes: number;
+}
+
+type Log = (line: string) => void;
+
+class UsageError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      sessions: { type: 'string' },
+      'max-cached': { type: 'string' },
+      concurrency: { type: 'string' },
+      'second-turns': { type: 'string' },
+      'timeout-minutes': { type: 'string' },
+    },
+  });
+  const sessions = integer('sessions', v.sessions, 1000, 1);
+  return {
+    sessions,
+    maxCached: v['max-cached'] === undefined ? undefined : integer('max-cached', v['max-cached'], 0, 0),
+    concurrency: integer('concurrency', v.concurrency, 20, 1),
+    secondTurns: Math.min(sessions, integer('second-turns', v['second-turns'], 100, 0)),
+    timeoutMinutes: integer('timeout-minutes', v['timeout-minutes'], 20, 1),
+  };
+}
+
+/**
+ * The SDK's default `maxCachedWorkflows` for a worker started with `env` (reused V8 context,
+ * @temporalio/worker 1.24 worker-options.js): max(⌊(heap limit MiB − 200) × 600 / 1024⌋, 10).
+ */
+function sdkDefaultMaxCached(env: NodeJS.ProcessEnv): { heapLimitMiB: number; maxCachedWorkflows: number } {
+  const out = execFileSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit'], {
+    env,
+    encoding: 'utf8',
+  });
+  const heapLimitMiB = Math.round(Number(out.trim()) / 1024 ** 2);
+  return { heapLimitMiB, maxCachedWorkflows: Math.max(Math.floor((Math.max(heapLimitMiB - 200, 0) * 600) / 1024), 10) };
+}
+
+interface Sample {
+  phase: string;
+  rssMiB: number;
+  peakMiB: number;
+  seconds?: number;
+  turns?: number;
+  errors?: number;
+  turnsPerSecond?: number;
+}
+
+/** Distinct indexes in [0, n), `k` of them, the same from run to run. */
+function pick(n: number, k: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let state = 0x5eed;
+  for (let i = n - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order.slice(0, k);
+}
+
+async function runBench(stack: PrivateStack, options: Options, log: Log, signal: AbortSignal) {
+  const model = await startInstantModel(stack);
+  const config = withFakeLlm(stack.config, model);
+  const tenant = `mem-${stack.runId}`;
+  const bounded = options.maxCached !== undefined;
+  const env = stackEnv(config, bounded ? { BENCH_MAX_CACHED_WORKFLOWS: String(options.maxCached) } : {});
+  const sdkDefault = sdkDefaultMaxCached(env);
+  const entry = bounded ? 'bench/support/bounded-cache-worker.ts' : 'bin/memflow.js';
+  const worker = await spawnWorkerChild(entry, env);
+  stack.onTeardown(() => worker.stop());
+  const client = await MemflowClient.connect(config);
+  stack.onTeardown(() => client.close());
+  log(
+    `worker pid ${worker.pid} (${entry}), maxCachedWorkflows ${options.maxCached ?? `SDK default ${sdkDefault.maxCachedWorkflows}`}`,
+  );
+
+  const samples: Sample[] = [];
+  const sample = (phase: string, extra: Partial<Sample> = {}) => {
+    const rss = rssMiB(worker.pid);
+    if (!rss) throw new Error(`The worker (pid ${worker.pid}) is gone:\n${worker.output()}`);
+    samples.push({ phase, rssMiB: rss.rss, peakMiB: rss.peak, ...extra });
+    log(`${phase}: RSS ${rss.rss} MiB (peak ${rss.peak})`);
+  };
+  const chat = (session: number, turn: number) =>
+    withTimeout(
+      client.chat(tenant, `s${session}`, FIXTURE_QUESTIONS[(session + turn) % FIXTURE_QUESTIONS.length]!, {
+        requestId: crypto.randomUUID(),
+      }),
+      TURN_TIMEOUT_MS,
+      'turn',
+    );
+  const timed = async (phase: string, count: number, task: (i: number) => Promise<unknown>) => {
+    const started = performance.now();
+    let done = 0;
+    const counted = async (i: number) => {
+      await task(i).finally(() => {
+        if (++done % 250 === 0) log(`  ${done}/${count} turns, RSS ${rssMiB(worker.pid)?.rss ?? '?'} MiB`);
+      });
+    };
+    const errors = await forEachBounded(count, options.concurrency, counted, signal);
+    const seconds = (performance.now() - started) / 1000;
+    sample(phase, {
+      seconds: round1(seconds),
+      turns: count,
+      errors: errors.length,
+      turnsPerSecond: round1(count / seconds),
+    });
+    if (errors.length > 0) log(`${errors.length} failed turns, e.g. ${errors[0]}`);
+    return errors;
+  };
+
+  sample('worker started');
+  const chunks = await ingestFixtures(client, config, tenant);
+  await sleep(2_000, undefined, { signal });
+  sample(`idle (${chunks} chunks ingested)`);
+  const opened = await timed(`${options.sessions} sessions opened`, options.sessions, (i) => chat(i, 0));
+  await sleep(SETTLE_MS, undefined, { signal });
+  sample(`  + ${SETTLE_MS / 1000}s idle`);
+  const chosen = pick(options.sessions, options.secondTurns);
+  const second = await timed(`second turn, ${options.secondTurns} random sessions`, chosen.length, (i) =>
+    chat(chosen[i]!, 1),
+  );
+  await sleep(SETTLE_MS, undefined, { signal });
+  sample(`  + ${SETTLE_MS / 1000}s idle`);
+  return { chunks, entry, sdkDefault, samples, failedTurns: opened.length + second.length };
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${errorMessage(err)}\n${USAGE}`);
+    return 2;
+  }
+  const log: Log = (line) => console.error(`[bench] ${line}`);
+  const limit = AbortSignal.timeout(options.timeoutMinutes * 60_000);
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const run = await withPrivateStack({ label: 'bench', log, signal: limit }, (stack, signal) =>
+    runBench(stack, options, log, signal),
+  ).catch((err: unknown) => {
+    if (!limit.aborted) throw err;
+    throw new Error(
+      `Not finished within the time limit (--timeout-minutes ${options.timeoutMinutes}); the stack was torn down.`,
+    );
+  });
+
+  const cache = options.maxCached ?? run.sdkDefault.maxCachedWorkflows;
+  console.log(
+    `\nWorker RSS (MiB) with ${options.sessions} open sessions: maxCachedWorkflows ${cache}` +
+      `${options.maxCached === undefined ? ` (SDK default for a ${run.sdkDefault.heapLimitMiB} MiB heap limit)` : ''}, ` +
+      `${options.concurrency} turns at a time, instant fake LLM, ${run.chunks} chunks.`,
+  );
+  const cell = (n: number | undefined) => (n === undefined ? '' : String(n));
+  console.log(
+    formatTable(
+      ['phase', 'RSS', 'peak RSS', 'seconds', 'turns', 'errors', 'turns/s'],
+      run.samples.map((s) => [
+        s.phase,
+        String(s.rssMiB),
+        String(s.peakMiB),
+        cell(s.seconds),
+        cell(s.turns),
+        cell(s.errors),
+        cell(s.turnsPerSecond),
+      ]),
+    ),
+  );
+  const idle = run.samples[1]!.rssMiB;
+  const afterSessions = run.samples[3]!.rssMiB;
+  const worst = Math.max(...run.samples.map((s) => s.peakMiB));
+  const perSessionKiB = Math.round(((afterSessions - idle) * 1024) / options.sessions);
+  // The goal is in MB as the issue states it; RSS is in MiB (600 MB = 572 MiB).
+  const goalMiB = round1((GOAL_MB * 1e6) / 1024 ** 2);
+  const meetsGoal = worst <= goalMiB;
+  console.log(
+    `\n≈ ${perSessionKiB} KiB per open session (settled − idle); peak RSS ${worst} MiB; goal ≤ ${GOAL_MB} MB (${goalMiB} MiB): ${meetsGoal ? 'met' : 'not met'}`,
+  );
+  const file = appendResult('memory', {
+    date: startedAt.toISOString(),
+    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    ...gitRevision(),
+    machine,
+    params: {
+      ...options,
+      entry: run.entry,
+      maxCachedWorkflows: cache,
+      sdkDefault: run.sdkDefault,
+      llm: 'instant fake (test/support)',
+    },
+    results: {
+      chunks: run.chunks,
+      samples: run.samples,
+      perSessionKiB,
+      peakMiB: worst,
+      failedTurns: run.failedTurns,
+      goalMiB,
+      meetsGoal,
+    },
+  });
+  console.log(`results appended to ${file}`);
+  return run.failedTurns > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`[bench] failed: ${errorMessage(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,153 @@
+/**
+ * What the turn-latency benchmarks (turn-overhead, latency-budget) share: on a private stack, the scripted fake LLM of the tests
+ * (test/support/chat-harness.ts) with an adjustable fixed latency, the product worker
+ * (`createWorker`) in this process pointed at it, a `MemflowClient`, one tenant holding the test
+ * fixtures corpus, and the same activity functions bound to dependencies of their own for the
+ * in-process path (no Temporal), called in the order the session workflow's `runTurn` calls them.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import type { Activities } from '../../activities';
+import type { ChatDeps } from '../../activities/chat/chat-deps';
+import { createEmbedderRegistry } from '../../activities/embed/embedder-registry';
+import { QueryEmbeddingCache } from '../../activities/embed/query-embedding-cache';
+import { chatModelFromConfig } from '../../activities/llm/openai-chat-model';
+import { MilvusVectorStore } from '../../activities/milvus/milvus-store';
+import { startIngest } from '../../src/client/ingest';
+import { MemflowClient } from '../../src/client/memflow-client';
+import type { MemflowConfig } from '../../src/config';
+import { createPool } from '../../src/db/pool';
+import { CORPUS, startScriptedModel } from '../../test/support/chat-harness';
+import type { ScriptedModel } from '../../test/support/chat-harness';
+import { createWorker } from '../../workers/worker';
+import type { PrivateStack } from './private-stack';
+
+export interface ChatBench {
+  config: MemflowConfig;
+  model: ScriptedModel;
+  client: MemflowClient;
+  tenant: string;
+  chunks: number;
+  /** In-process dependencies, separate from the worker's (own pool, Milvus client, embedder, cache). */
+  deps: ChatDeps;
+  activities: Activities;
+  /** Every chat completion of the fake waits this long before answering. */
+  setLlmLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startChatBench(stack: PrivateStack, log: (line: string) => void): Promise<ChatBench> {
+  const model = await startScriptedModel();
+  let latencyMs = 0;
+  const scripted = model.server.respond;
+  model.server.respond = async (request) => {
+    if (latencyMs > 0) await sleep(latencyMs);
+    return scripted(request);
+  };
+  const config: MemflowConfig = {
+    ...stack.config,
+    llm: { ...stack.config.llm, baseUrl: model.server.url, apiKey: 'bench-key', model: 'fake-model' },
+  };
+  const worker = await createWorker(config);
+  const running = worker.run();
+  const client = await MemflowClient.connect(config);
+  const db = createPool(config.postgres.url, 4);
+  const vectors = new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor });
+  const embedders = createEmbedderRegistry(config);
+  const llm = chatModelFromConfig(config.llm);
+  // The worker's cache settings (workers/worker.ts), so both paths embed and hit alike.
+  const queryCache = new QueryEmbeddingCache({ maxEntries: 5000, ttlMs: 30 * 60_000 });
+  const deps: ChatDeps = { db, vectors, embedders, queryCache, llm, collectionPrefix: config.milvus.collectionPrefix };
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      await client.close().catch(() => undefined);
+      if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
+      await running.catch((err: unknown) => log(`worker stopped with ${String(err)}`));
+      await Promise.allSettled([db.end(), vectors.close(), embedders.close(), llm?.close?.(), model.server.close()]);
+    })());
+  stack.onTeardown(close);
+
+  const tenant = `bench-${stack.runId}`;
+  const started = performance.now();
+  const { handle } = await startIngest(client.temporal, config, { tenant, paths: [CORPUS], baseDir: CORPUS });
+  const ingested = await handle.result();
+  log(
+    `ingested ${ingested.chunksWritten} chunks for ${tenant} in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+  );
+  return {
+    config,
+    model,
+    client,
+    tenant,
+    chunks: ingested.chunksWritten,
+    deps,
+    activities: createActivities(deps),
+    setLlmLatency: (ms) => void (latencyMs = ms),
+    close,
+  };
+}
+
+/** Recent turns, as the session workflow keeps them for the prompts. */
+export type RecentTurns = { user: string; assistant: string }[];
+
+/**
+ * One turn without Temporal: the activities of `runTurn` (workflows/chat/chat-session.ts) in its
+ * order — pinIndex, planTurn, retrieveChunks, writeAnswer — each in an activity context of its own
+ * (`MockActivityEnvironment`, for the LLM calls' heartbeats), with the same inputs.
+ */
+export async function inProcessTurn(
+  acts: Activities,
+  tenant: string,
+  text: string,
+  recent: RecentTurns,
+): Promise<string> {
+  const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P) =>
+    new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+  const context = recent.slice(-6);
+  const index = await run(acts.pinIndex);
+  const { plan } = await run(acts.planTurn, { text, summary: '', recent: context });
+  const retrieved =
+    plan.queries.length > 0
+      ? await run(acts.retrieveChunks, { tenant, index, queries: plan.queries, planSources: plan.filters.sources })
+      : { passages: [], memories: [] };
+  const written = await run(acts.writeAnswer, {
+    tenant,
+    question: text,
+    passages: retrieved.passages,
+    memories: retrieved.memories,
+    summary: '',
+    recent: context,
+  });
+  recent.push({ user: text, assistant: written.answer });
+  return written.answer;
+}
+
+export interface Percentiles {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Nearest-rank percentiles, rounded to `digits` decimals. */
+export function percentiles(values: readonly number[], digits = 1): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted.length === 0
+      ? Number.NaN
+      : sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
+  const round = (n: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+  const mean = sorted.length === 0 ? Number.NaN : sorted.reduce((s, v) => s + v, 0) / sorted.length;
+  return {
+    n: sorted.length,
+    p50: round(at(50)),
+    p95: round(at(95)),
+    p99: round(at(99)),
+    max: round(at(100)),
+    mean: round(mean),
+  };
+}

@@ -1,0 +1,288 @@
+/**
+ * What Temporal adds to a chat turn, on a private stack: one turn through `MemflowClient.chat`
+ * (update-with-start into the `chatSession` workflow, four activities on the in-process worker)
+ * versus the same activity functions called in this process in `runTurn`'s order, with the
+ * scripted fake LLM answering after a fixed latency (0 and 100 ms by default), and versus the
+ * floor: one Update round trip on the same session and server that the handler answers from its
+ * cache (a repeated requestId under a new updateId: a full workflow task, no activity), the same
+ * through update-with-start (what `chat` sends), and a `history` Query. Variants are interleaved
+ * turn by turn so drift falls on all of them. Never fails on timings; exits 1 on the time limit.
+ *
+ * Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)]
+ *        [--latencies 0,100] [--turns-per-session S (40)] [--timeout-minutes M (8)]
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { MILVUS } from '../src/stack/milvus-server';
+import { runningRecord } from '../src/stack/processes';
+import { TEMPORAL } from '../src/stack/temporal-server';
+import { MemflowSession, MemflowTenant } from '../src/temporal/search-attributes';
+import type { chatSession } from '../workflows/chat/chat-session';
+import { chatWorkflowId, historyQuery, sendMessageUpdate } from '../workflows/chat/definitions';
+import type { CpuUse } from './support/cpu-meter';
+import { startCpuMeter } from './support/cpu-meter';
+import type { PrivateStack } from './support/private-stack';
+import { withPrivateStack } from './support/private-stack';
+import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
+import type { ChatBench, Percentiles, RecentTurns } from './support/turn-latency-stack';
+import { inProcessTurn, percentiles, startChatBench } from './support/turn-latency-stack';
+
+const USAGE =
+  'Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)] [--latencies 0,100] ' +
+  '[--turns-per-session S (40)] [--timeout-minutes M (8)]';
+const VARIANTS = ['temporal', 'inProcess', 'update', 'updateWithStart', 'query'] as const;
+type Variant = (typeof VARIANTS)[number];
+const LABELS: Record<Variant, string> = {
+  temporal: 'turn through Temporal (chat)',
+  inProcess: 'turn in-process (same activities)',
+  update: 'floor: Update round trip (cached reply)',
+  updateWithStart: 'floor: update-with-start (cached reply)',
+  query: 'floor: history Query',
+};
+/** The anchor of the issue: a bare Update round trip on a local dev server. */
+const ANCHOR = { p50: 7, p99: 10 };
+
+interface Options {
+  turns: number;
+  warmup: number;
+  latencies: number[];
+  turnsPerSession: number;
+  timeoutMinutes: number;
+}
+
+class UsageError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      turns: { type: 'string' },
+      warmup: { type: 'string' },
+      latencies: { type: 'string' },
+      'turns-per-session': { type: 'string' },
+      'timeout-minutes': { type: 'string' },
+    },
+  });
+  const latencies = (v.latencies ?? '0,100').split(',').map((s) => integer('latencies', s.trim(), 0, 0));
+  return {
+    turns: integer('turns', v.turns, 100, 1),
+    warmup: integer('warmup', v.warmup, 10, 0),
+    latencies,
+    turnsPerSession: integer('turns-per-session', v['turns-per-session'], 40, 1),
+    timeoutMinutes: integer('timeout-minutes', v['timeout-minutes'], 8, 1),
+  };
+}
+
+interface LatencyRun {
+  llmLatencyMs: number;
+  samples: Record<Variant, number[]>;
+  /** Temporal turn − in-process turn of the same iteration. */
+  paired: number[];
+  sessions: number;
+  cpu?: CpuUse;
+  loadAverage1m: number;
+}
+
+async function measure(bench: ChatBench, options: Options, llmLatencyMs: number, pids: number[], signal: AbortSignal) {
+  const { client, tenant } = bench;
+  const temporal = client.temporal;
+  bench.setLlmLatency(llmLatencyMs);
+  const samples = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+  const paired: number[] = [];
+  const recent: RecentTurns = [];
+  let sessions = 0;
+  let sessionId = '';
+  let answered = '';
+  let sessionTurns = 0;
+  // A new session every S turns keeps histories short of continue-as-new (2,000 events): no
+  // summary or run change falls inside a timed turn. Its first turn starts the workflow, untimed.
+  const newSession = async () => {
+    sessionId = `overhead-${llmLatencyMs}-${sessions++}`;
+    answered = (await client.chat(tenant, sessionId, FIXTURE_QUESTIONS[0]!)).requestId;
+    sessionTurns = 0;
+  };
+  const timed = async (variant: Variant, record: boolean, fn: () => Promise<unknown>) => {
+    const started = nowMs();
+    await fn();
+    const ms = nowMs() - started;
+    if (record) samples[variant].push(ms);
+    return ms;
+  };
+  let meter: ReturnType<typeof startCpuMeter> | undefined;
+  let loadAverage1m = 0;
+  for (let i = 0; i < options.warmup + options.turns; i++) {
+    signal.throwIfAborted();
+    if (i === options.warmup) {
+      meter = startCpuMeter(pids);
+      loadAverage1m = Math.round(os.loadavg()[0]! * 100) / 100;
+    }
+    if (sessionId === '' || sessionTurns >= options.turnsPerSession) await newSession();
+    const record = i >= options.warmup;
+    const text = FIXTURE_QUESTIONS[i % FIXTURE_QUESTIONS.length]!;
+    const workflowId = chatWorkflowId(tenant, sessionId);
+    const handle = temporal.workflow.getHandle(workflowId);
+    const viaTemporal = await timed('temporal', record, () => client.chat(tenant, sessionId, text));
+    sessionTurns++;
+    const inProcess = await timed('inProcess', record, () => inProcessTurn(bench.activities, tenant, text, recent));
+    if (record) paired.push(viaTemporal - inProcess);
+    // A repeated requestId under a fresh updateId: the server cannot dedupe it, the workflow answers it.
+    const cached = { requestId: answered, text };
+    await timed('update', record, () =>
+      handle.executeUpdate(sendMessageUpdate, { args: [cached], updateId: crypto.randomUUID() }),
+    );
+    await timed('updateWithStart', record, () =>
+      temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
+        args: [cached],
+        updateId: crypto.randomUUID(),
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof chatSession>('chatSession', {
+          workflowId,
+          taskQueue: bench.config.temporal.taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [{ tenant, sessionId }],
+          typedSearchAttributes: [
+            { key: MemflowTenant, value: tenant },
+            { key: MemflowSession, value: sessionId },
+          ],
+          memo: { tenant, sessionId },
+        }),
+      }),
+    );
+    await timed('query', record, () => handle.query(historyQuery));
+  }
+  const run: LatencyRun = { llmLatencyMs, samples, paired, sessions, cpu: meter?.stop(), loadAverage1m };
+  for (let s = 0; s < sessions; s++) await client.endSession(tenant, `overhead-${llmLatencyMs}-${s}`);
+  return run;
+}
+
+async function runBench(stack: PrivateStack, options: Options, log: (line: string) => void, signal: AbortSignal) {
+  const bench = await startChatBench(stack, log);
+  try {
+    const pids = [
+      process.pid,
+      ...[TEMPORAL, MILVUS].flatMap((name) => runningRecord(stack.config.paths.run, name)?.pid ?? []),
+    ];
+    const runs: LatencyRun[] = [];
+    for (const latency of options.latencies) {
+      log(`LLM latency ${latency} ms: ${options.warmup} warm-up + ${options.turns} measured iterations`);
+      runs.push(await measure(bench, options, latency, pids, signal));
+    }
+    return { chunks: bench.chunks, runs };
+  } finally {
+    await bench.close();
+  }
+}
+
+function analyze(run: LatencyRun) {
+  const stats = Object.fromEntries(VARIANTS.map((v) => [v, percentiles(run.samples[v])])) as Record<
+    Variant,
+    Percentiles
+  >;
+  const overhead = {
+    p50: Math.round((stats.temporal.p50 - stats.inProcess.p50) * 10) / 10,
+    p95: Math.round((stats.temporal.p95 - stats.inProcess.p95) * 10) / 10,
+    p99: Math.round((stats.temporal.p99 - stats.inProcess.p99) * 10) / 10,
+  };
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const vsFloor = { p50: ratio(overhead.p50, stats.update.p50), p99: ratio(overhead.p99, stats.update.p99) };
+  return { stats, overhead, paired: percentiles(run.paired), vsFloor, meetsGoal: vsFloor.p50 <= 2 && vsFloor.p99 <= 2 };
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  const log = (line: string) => console.error(`[bench] ${line}`);
+  const limit = AbortSignal.timeout(options.timeoutMinutes * 60_000);
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const result = await withPrivateStack({ label: 'bench', log, signal: limit }, (stack, signal) =>
+    runBench(stack, options, log, signal),
+  ).catch((err: unknown) => {
+    if (!limit.aborted) throw err;
+    throw new Error(
+      `Not finished within the time limit (--timeout-minutes ${options.timeoutMinutes}); the stack was torn down.`,
+    );
+  });
+  const fmt = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(1));
+  const analyses = result.runs.map((run) => ({ run, ...analyze(run) }));
+  for (const a of analyses) {
+    console.log(
+      `\nFake LLM latency ${a.run.llmLatencyMs} ms (${a.run.samples.temporal.length} turns per variant, ${a.run.sessions} sessions, ` +
+        `${result.chunks} chunks; other CPU ${a.run.cpu ? Math.round(a.run.cpu.otherShare * 100) : '-'} %, load ${a.run.loadAverage1m}), ms:`,
+    );
+    const rows = VARIANTS.map((v) => [
+      LABELS[v],
+      ...[a.stats[v].p50, a.stats[v].p95, a.stats[v].p99, a.stats[v].max].map(fmt),
+    ]);
+    rows.splice(2, 0, [
+      'overhead (Temporal − in-process)',
+      fmt(a.overhead.p50),
+      fmt(a.overhead.p95),
+      fmt(a.overhead.p99),
+      '',
+    ]);
+    rows.splice(3, 0, [
+      '  paired, per iteration',
+      fmt(a.paired.p50),
+      fmt(a.paired.p95),
+      fmt(a.paired.p99),
+      fmt(a.paired.max),
+    ]);
+    console.log(formatTable(['variant', 'p50', 'p95', 'p99', 'max'], rows));
+    console.log(
+      `overhead / Update round trip: p50 ${a.vsFloor.p50}×, p99 ${a.vsFloor.p99}× (goal ≤ 2×: ${a.meetsGoal ? 'met' : 'not met'}; ` +
+        `anchor ${ANCHOR.p50} ms p50 / ${ANCHOR.p99} ms p99 → this server's floor ${fmt(a.stats.update.p50)} / ${fmt(a.stats.update.p99)} ms)`,
+    );
+  }
+  const file = appendResult('turn-overhead', {
+    date: startedAt.toISOString(),
+    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    ...gitRevision(),
+    machine,
+    parameters: {
+      ...options,
+      corpus: 'test/fixtures/corpus',
+      questions: FIXTURE_QUESTIONS.length,
+      embedder: 'local (worker default)',
+    },
+    chunks: result.chunks,
+    anchor: ANCHOR,
+    results: analyses.map((a) => ({
+      llmLatencyMs: a.run.llmLatencyMs,
+      sessions: a.run.sessions,
+      otherCpuShare: a.run.cpu?.otherShare,
+      ownCpuSeconds: a.run.cpu?.ownSeconds,
+      loadAverage1m: a.run.loadAverage1m,
+      ...a.stats,
+      overhead: a.overhead,
+      pairedOverhead: a.paired,
+      overheadVsUpdate: a.vsFloor,
+      meetsGoal: a.meetsGoal,
+    })),
+  });
+  console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? `bench failed: ${err.message}` : err);
+    process.exit(1);
+  },
+);
