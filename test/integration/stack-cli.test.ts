@@ -120,13 +120,15 @@ describe('memflow start / stack up / stack down', () => {
 
 describe('bad configuration fails fast with a message that says what to do', () => {
   test('unreachable Postgres', () => {
-    const result = memflow(['stack', 'up'], {
-      MEMFLOW_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-')),
-      DATABASE_URL: 'postgres://127.0.0.1:1/memflow',
-    });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /POSTGRES_UNREACHABLE: PostgreSQL at 127\.0\.0\.1:1\/memflow is unreachable/);
-    assert.match(result.stderr, /DATABASE_URL/);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bad-'));
+    try {
+      const result = memflow(['stack', 'up'], { MEMFLOW_HOME: home, DATABASE_URL: 'postgres://127.0.0.1:1/memflow' });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /POSTGRES_UNREACHABLE: PostgreSQL at 127\.0\.0\.1:1\/memflow is unreachable/);
+      assert.match(result.stderr, /DATABASE_URL/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('a port taken by another process', async () => {
