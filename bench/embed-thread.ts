@@ -16,6 +16,7 @@ import { createLocalEmbedder } from '../activities/embed/local-embedder';
 import { createThreadedLocalEmbedder, defaultEmbedThreadIntraOp } from '../activities/embed/threaded-embedder';
 import { loadConfig } from '../src/config';
 import { appendResult, formatTable, gitRevision, machineInfo, median } from './support/results';
+import { UsageError } from './support/cli-options';
 
 const USAGE =
   'Usage: node --import tsx bench/embed-thread.ts [--model M] [--runs R (3)] [--batches B (3)] ' +
@@ -47,8 +48,6 @@ interface Run {
   maxLagMs: number;
   p99LagMs: number;
 }
-
-class UsageError extends Error {}
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -23,6 +23,7 @@ import { assertStored, describeBreakdown, ingestDirectly, ingestThroughWorkflow 
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, gitRevision, machineInfo } from './support/results';
+import { UsageError } from './support/cli-options';
 
 const GOAL = 0.85;
 const USAGE =
@@ -36,8 +37,6 @@ interface Options {
 }
 
 type Log = (line: string) => void;
-
-class UsageError extends Error {}
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

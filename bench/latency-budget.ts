@@ -27,6 +27,7 @@ import type { ChatBench, Percentiles } from './support/turn-latency-stack';
 import { percentiles, startChatBench } from './support/turn-latency-stack';
 import type { ActivitySpan, TurnTimeline } from './support/turn-timeline';
 import { turnTimelines } from './support/turn-timeline';
+import { integer } from './support/cli-options';
 
 const USAGE =
   'Usage: node --import tsx bench/latency-budget.ts [--turns N (60)] [--warmup W (5)] [--micro M (200)] ' +
@@ -58,16 +59,6 @@ interface Options {
   micro: number;
   turnsPerSession: number;
   timeoutMinutes: number;
-}
-
-class UsageError extends Error {}
-
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {

@@ -32,6 +32,7 @@ import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { stackEnv } from './support/stack-env';
 import { rssMiB, spawnWorkerChild } from './support/worker-child';
+import { integer } from './support/cli-options';
 
 const GOAL_MB = 600;
 const TURN_TIMEOUT_MS = 60_000;
@@ -50,16 +51,6 @@ interface Options {
 }
 
 type Log = (line: string) => void;
-
-class UsageError extends Error {}
-
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options {
   const { values: v } = parseArgs({

@@ -41,6 +41,7 @@ import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import type { LatencySummary, SearchSample } from './support/search-load';
 import { FIXTURE_QUESTIONS, POSTGRES_QUESTIONS, nowMs, startSearchLoad, summarize } from './support/search-load';
+import { integer } from './support/cli-options';
 
 const NEW_MODEL = 'paraphrase-minilm-l3-v2';
 const TENANTS = ['alpha', 'beta', 'gamma'];
@@ -65,16 +66,6 @@ interface Options {
 }
 
 type Log = (line: string) => void;
-
-class UsageError extends Error {}
-
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options {
   const { values: v } = parseArgs({

@@ -24,6 +24,7 @@ import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo, median } from './support/results';
 import { clusteredSpace, dot, exactTopK, seededRandom } from './support/synthetic-vectors';
+import { integer } from './support/cli-options';
 
 const K = 10;
 const CLUSTERS = 200;
@@ -46,16 +47,6 @@ interface Options {
 }
 
 type Log = (line: string) => void;
-
-class UsageError extends Error {}
-
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options {
   const { values: v } = parseArgs({

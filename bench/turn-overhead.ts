@@ -29,6 +29,7 @@ import { appendResult, formatTable, gitRevision, machineInfo } from './support/r
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, RecentTurns } from './support/turn-latency-stack';
 import { inProcessTurn, percentiles, startChatBench } from './support/turn-latency-stack';
+import { integer } from './support/cli-options';
 
 const USAGE =
   'Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)] [--latencies 0,100] ' +
@@ -51,16 +52,6 @@ interface Options {
   latencies: number[];
   turnsPerSession: number;
   timeoutMinutes: number;
-}
-
-class UsageError extends Error {}
-
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {

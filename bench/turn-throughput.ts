@@ -39,6 +39,7 @@ import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { ingestTimings } from './support/workflow-timings';
+import { UsageError } from './support/cli-options';
 
 const P99_LIMIT_MS = 300;
 /** A turn without a reply after this long counts as failed (it goes on in the background). */
@@ -61,8 +62,6 @@ interface Options {
 }
 
 type Log = (line: string) => void;
-
-class UsageError extends Error {}
 
 function num(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;

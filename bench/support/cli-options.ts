@@ -1,0 +1,11 @@
+/** Command-line flags of the benchmarks: a bad flag is a usage error (exit 2), not a failed run. */
+export class UsageError extends Error {}
+
+/** An integer flag ≥ `min`, or `fallback` when the flag is absent. */
+export function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
+  return n;
+}
