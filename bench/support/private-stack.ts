@@ -44,6 +44,8 @@ export interface PrivateStackOptions {
   keepHome?: boolean;
   /** Aborts the run (e.g. an overall time limit): the stack is torn down and the reason thrown. */
   signal?: AbortSignal;
+  /** An overall time limit (the benchmarks' `--timeout-minutes`): past it the stack is torn down and the run fails. */
+  timeoutMinutes?: number;
 }
 
 /** How long one cleanup may take (a worker drains in-flight activities for up to its grace time). */
@@ -144,6 +146,18 @@ export async function withPrivateStack<T>(
   options: PrivateStackOptions,
   fn: (stack: PrivateStack, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  if (options.timeoutMinutes !== undefined) {
+    const { timeoutMinutes, ...rest } = options;
+    const limit = AbortSignal.timeout(timeoutMinutes * 60_000);
+    return withPrivateStack({ ...rest, signal: rest.signal ? AbortSignal.any([rest.signal, limit]) : limit }, fn).catch(
+      (err: unknown) => {
+        if (!limit.aborted) throw err;
+        throw new Error(
+          `Not finished within the time limit (--timeout-minutes ${timeoutMinutes}); the stack was torn down.`,
+        );
+      },
+    );
+  }
   const interrupted = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     options.log(`${name}: tearing the private stack down`);
