@@ -6,6 +6,8 @@ import { Context } from '@temporalio/activity';
  */
 export async function heartbeatWhile<T>(work: (signal: AbortSignal) => Promise<T>, everyMs = 2000): Promise<T> {
   const ctx = Context.current();
+  // A local activity has no heartbeat of its own: the worker heartbeats its workflow task instead.
+  if (ctx.info.isLocal) return work(ctx.cancellationSignal);
   ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), everyMs);
   try {

@@ -24,7 +24,7 @@ export interface ChatOptions {
   requestId?: string;
   filters?: MessageFilters;
   /** Session settings, used only when this call starts the session. */
-  session?: Pick<ChatSessionInput, 'idleTimeoutMs' | 'approvalTimeoutMs' | 'maxHistoryEvents'>;
+  session?: Pick<ChatSessionInput, 'idleTimeoutMs' | 'approvalTimeoutMs' | 'maxHistoryEvents' | 'llmSteps'>;
 }
 
 export interface ChatResult extends TurnReply {

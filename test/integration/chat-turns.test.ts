@@ -159,6 +159,42 @@ describe('chat turns on the real stack', () => {
     assert.equal((await harness.client.history(tenantA, 'faults')).turnCount, 3);
   });
 
+  test('store steps run as local activities; llmSteps "local" runs the whole turn in one workflow task', async () => {
+    const scheduled = async (sessionId: string) => {
+      const history = await harness.client.temporal.workflow.getHandle(`chat/${tenantA}/${sessionId}`).fetchHistory();
+      const events = history.events!;
+      return {
+        activities: events
+          .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+          .filter((name): name is string => Boolean(name)),
+        localActivityMarkers: events.filter(
+          (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+        ).length,
+        workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+      };
+    };
+    const question = QUESTIONS[0]!;
+
+    const remote = await harness.client.chat(tenantA, 'steps-default', question.question);
+    assert.equal(remote.citations[0]!.source, question.file);
+    const byDefault = await scheduled('steps-default');
+    assert.deepEqual(byDefault.activities, ['planTurn', 'writeAnswer'], 'only the LLM steps are ordinary activities');
+    assert.equal(byDefault.localActivityMarkers, 2, 'pinIndex and retrieveChunks are local activities');
+
+    const plannerCalls = model.count('planner');
+    model.server.inject({ status: 500, times: 1, path: '/chat/completions' });
+    const local = await harness.client.chat(tenantA, 'steps-local', question.question, {
+      session: { llmSteps: 'local' },
+    });
+    assert.equal(local.answerKind, 'llm');
+    assert.equal(local.citations[0]!.source, question.file);
+    assert.equal(model.count('planner'), plannerCalls + 2, 'the planner call that got a 500 was retried once');
+    const allLocal = await scheduled('steps-local');
+    assert.deepEqual(allLocal.activities, [], 'no activity task went through the task queue');
+    assert.equal(allLocal.localActivityMarkers, 4);
+    assert.equal(allLocal.workflowTasks, 1, 'the update and all four steps completed in one workflow task');
+  });
+
   test('a model that keeps failing ends in a clear failure and leaves the session usable', async () => {
     model.server.inject({ status: 500, times: 4, path: '/chat/completions' });
     await assert.rejects(

@@ -29,7 +29,7 @@ import {
   rejectToolSignal,
   sendMessageUpdate,
 } from './definitions';
-import { llm, stores, tools } from './activities';
+import { llm, localLlm, localStores, stores, tools } from './activities';
 import { validateMessage } from './validate-message';
 import { TOOL_POLICIES } from './tool-policy';
 import { TurnLock } from './turn-lock';
@@ -91,17 +91,21 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   }
 
   async function runTurn(message: SendMessageInput): Promise<TurnReply> {
-    const index = await stores.pinIndex();
+    // Sessions started before this patch ran every step as an ordinary activity.
+    const local = patched('turn-steps-as-local-activities');
+    const storeSteps = local ? localStores : stores;
+    const llmSteps = local && input.llmSteps === 'local' ? localLlm : llm;
+    const index = await storeSteps.pinIndex();
     // Sessions started before this patch upserted on every turn; their histories replay that way.
     if (!patched('index-version-attribute-on-change') || index.collection !== indexVersion) {
       upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
       indexVersion = index.collection;
     }
-    const planned = await llm.planTurn({ text: message.text, summary, recent: recent() });
+    const planned = await llmSteps.planTurn({ text: message.text, summary, recent: recent() });
     const plan = planned.plan;
     const retrieved =
       plan.queries.length > 0
-        ? await stores.retrieveChunks({
+        ? await storeSteps.retrieveChunks({
             tenant: input.tenant,
             index,
             queries: plan.queries,
@@ -110,7 +114,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
           })
         : { passages: [], memories: [], cache: { hits: 0, misses: 0, hitRate: 0 } };
     const tool = plan.tool ? await decideTool(message.requestId, plan.tool.name, plan.tool.input) : undefined;
-    const written = await llm.writeAnswer({
+    const written = await llmSteps.writeAnswer({
       tenant: input.tenant,
       question: message.text,
       passages: retrieved.passages,
@@ -120,7 +124,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
       recent: recent(),
     });
     if (plan.remember.length > 0) {
-      await stores.storeMemories({
+      await storeSteps.storeMemories({
         tenant: input.tenant,
         sessionId: input.sessionId,
         requestId: message.requestId,

@@ -101,6 +101,13 @@ export interface ChatSessionInput {
   approvalTimeoutMs?: number;
   /** Continue-as-new once history passes this many events (Temporal suggests it too). */
   maxHistoryEvents?: number;
+  /**
+   * How the planner and executor LLM calls run. 'activity' (default): ordinary activities with
+   * heartbeats, right for calls that may take minutes. 'local': local activities inside the turn's
+   * workflow task, which saves two server round trips per turn, for LLMs that answer in seconds.
+   * The Milvus and Postgres steps always run as local activities.
+   */
+  llmSteps?: 'activity' | 'local';
   carry?: SessionCarry;
 }
 
