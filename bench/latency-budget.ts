@@ -2,13 +2,16 @@
  * The non-LLM part of a chat turn split into budget lines, on a private stack with the local
  * embedder and the scripted fake LLM answering at once. Turns go through `MemflowClient.chat`, one
  * at a time; afterwards each turn's Temporal history (bench/support/turn-timeline.ts) and the
- * client's send and receive times split it into: routing (client → server → the worker picks up
- * the Update's workflow task), session (that task, the workflow tasks between the four activities,
- * their queue waits, pinIndex), the three work activities' run times (planTurn and writeAnswer:
- * prompt, HTTP to the fake, parsing, chunk texts; retrieveChunks: embed + search + live versions +
- * memories) and update (the task completing the Update, the reply to the client). Two modes:
- * `cold` asks a new question every turn (the query embedding misses the cache), `cached` repeats
- * warmed questions. Then, in this process with the worker idle: the embed step cold vs. a
+ * client's send and receive times, with each step's run time recorded on the worker by an activity
+ * interceptor (local activities leave no timestamps in history), split it into: routing (client →
+ * server → the worker picks up the Update's workflow task), session (accepting the Update, the
+ * hops between the four steps — workflow tasks and task-queue dispatch for ordinary activities,
+ * activations for local ones — and pinIndex), the three work steps' run times (planTurn and
+ * writeAnswer: prompt, HTTP to the fake, parsing, chunk texts; retrieveChunks: embed + search +
+ * live versions + memories) and update (the task completing the Update, the reply to the client).
+ * Modes: `cold` asks a new question every turn (the query embedding misses the cache), `cached`
+ * repeats warmed questions; each in a default session (LLM steps as ordinary activities) and in
+ * one with `llmSteps: 'local'`. Then, in this process with the worker idle: the embed step cold vs. a
  * query-embedding cache hit (`QueryEmbeddingCache.getOrEmbed`), Milvus search alone, pinIndex.
  * Never fails on timings; exits 1 on the time limit.
  *
@@ -23,9 +26,9 @@ import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
-import type { ChatBench, Percentiles } from './support/turn-latency-stack';
+import type { ChatBench, Percentiles, StepSpan } from './support/turn-latency-stack';
 import { percentiles, startChatBench } from './support/turn-latency-stack';
-import type { ActivitySpan, TurnTimeline } from './support/turn-timeline';
+import type { TurnTimeline } from './support/turn-timeline';
 import { turnTimelines } from './support/turn-timeline';
 import { integer } from './support/cli-options';
 
@@ -34,21 +37,25 @@ const USAGE =
   '[--turns-per-session S (40)] [--timeout-minutes M (8)]';
 const GOAL_TOTAL_P95_MS = 70;
 const GOAL_CACHE_HIT_MS = 1;
-const MODES = ['cold', 'cached'] as const;
+const MODES = [
+  { name: 'cold', cached: false, llmSteps: 'activity' },
+  { name: 'cached', cached: true, llmSteps: 'activity' },
+  { name: 'cold/local', cached: false, llmSteps: 'local' },
+  { name: 'cached/local', cached: true, llmSteps: 'local' },
+] as const;
 type Mode = (typeof MODES)[number];
 const STEPS = ['pinIndex', 'planTurn', 'retrieveChunks', 'writeAnswer'] as const;
 
 /** Budget lines in display order: [key, issue line, meaning]. */
 const LINES = [
   ['routing', 'routing', 'client send → Update workflow task started'],
-  ['accept', 'session', 'Update task: validator, handler, pinIndex scheduled'],
-  ['queue', 'session', 'activities scheduled → started (Σ of 4)'],
-  ['between', 'session', 'workflow tasks between activities (Σ of 3)'],
+  ['accept', 'session', 'Update task started → pinIndex starts'],
+  ['between', 'session', 'hops between the four steps (Σ of 3)'],
   ['pinIndex', 'session', 'pinIndex run'],
   ['planTurn', 'LLM call', 'planTurn run (fake LLM at 0 ms)'],
   ['retrieveChunks', 'embed+search', 'retrieveChunks run'],
   ['writeAnswer', 'LLM call', 'writeAnswer run (chunk texts + fake LLM at 0 ms)'],
-  ['finish', 'update', 'last activity completed → Update completed'],
+  ['finish', 'update', 'writeAnswer done → Update completed'],
   ['reply', 'update', 'Update completed → reply at the client'],
 ] as const;
 type Line = (typeof LINES)[number][0] | 'total';
@@ -91,40 +98,42 @@ interface SentTurn {
 /** Turns through `chat`, one at a time; a new session every S turns (no continue-as-new inside). */
 async function runTurns(bench: ChatBench, mode: Mode, options: Options, signal: AbortSignal): Promise<SentTurn[]> {
   const sent: SentTurn[] = [];
+  const session = { llmSteps: mode.llmSteps };
+  const ended: string[] = [];
   let sessionId = '';
   let sessions = 0;
   let sessionTurns = 0;
   for (let i = 0; i < options.warmup + options.turns; i++) {
     signal.throwIfAborted();
     if (sessionId === '' || sessionTurns >= options.turnsPerSession) {
-      sessionId = `budget-${mode}-${sessions++}`;
-      await bench.client.chat(bench.tenant, sessionId, FIXTURE_QUESTIONS[0]!); // starts the workflow, untimed
+      sessionId = `budget-${mode.name.replace('/', '-')}-${sessions++}`;
+      await bench.client.chat(bench.tenant, sessionId, FIXTURE_QUESTIONS[0]!, { session }); // starts the workflow, untimed
       sessionTurns = 0;
     }
     const question = FIXTURE_QUESTIONS[i % FIXTURE_QUESTIONS.length]!;
-    const text = mode === 'cold' ? `${question} (${mode} ${i})` : question;
+    const text = mode.cached ? question : `${question} (${mode.name} ${i})`;
     const sentAt = nowMs();
-    const reply = await bench.client.chat(bench.tenant, sessionId, text);
+    const reply = await bench.client.chat(bench.tenant, sessionId, text, { session });
     const receivedAt = nowMs();
     sessionTurns++;
+    if (!ended.includes(sessionId)) ended.push(sessionId);
     if (i >= options.warmup) sent.push({ requestId: reply.requestId, sessionId, sentAt, receivedAt });
   }
-  for (let s = 0; s < sessions; s++) await bench.client.endSession(bench.tenant, `budget-${mode}-${s}`);
+  for (const id of ended) await bench.client.endSession(bench.tenant, id);
   return sent;
 }
 
 /** One turn's budget lines in ms, or why it cannot be split. */
-function split(turn: SentTurn, timeline: TurnTimeline | undefined): Record<Line, number> | string {
+function split(turn: SentTurn, timeline: TurnTimeline | undefined, steps: StepSpan[]): Record<Line, number> | string {
   if (!timeline) return 'no Update in the history';
-  const ordered = timeline.activities;
-  if (ordered.map((a) => a.type).join() !== STEPS.join()) return `activities ${ordered.map((a) => a.type).join(',')}`;
-  const [pin, plan, retrieve, write] = ordered as [ActivitySpan, ActivitySpan, ActivitySpan, ActivitySpan];
-  const run = (a: ActivitySpan) => a.completedAt - a.startedAt;
+  const ordered = steps.filter((s) => s.startedAt >= turn.sentAt && s.completedAt <= turn.receivedAt);
+  if (ordered.map((a) => a.type).join() !== STEPS.join()) return `steps ${ordered.map((a) => a.type).join(',')}`;
+  const [pin, plan, retrieve, write] = ordered as [StepSpan, StepSpan, StepSpan, StepSpan];
+  const run = (a: StepSpan) => a.completedAt - a.startedAt;
   return {
     routing: timeline.taskStartedAt - turn.sentAt,
-    accept: pin.scheduledAt - timeline.taskStartedAt,
-    queue: ordered.reduce((s, a) => s + (a.startedAt - a.scheduledAt), 0),
-    between: ordered.slice(1).reduce((s, a, k) => s + (a.scheduledAt - ordered[k]!.completedAt), 0),
+    accept: pin.startedAt - timeline.taskStartedAt,
+    between: ordered.slice(1).reduce((s, a, k) => s + (a.startedAt - ordered[k]!.completedAt), 0),
     pinIndex: run(pin),
     planTurn: run(plan),
     retrieveChunks: run(retrieve),
@@ -184,17 +193,23 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
     const loadAverage1m = Math.round(os.loadavg()[0]! * 100) / 100;
     const modes = [];
     for (const mode of MODES) {
-      log(`${mode}: ${options.warmup} warm-up + ${options.turns} measured turns`);
+      log(`${mode.name}: ${options.warmup} warm-up + ${options.turns} measured turns`);
       const sent = await runTurns(bench, mode, options, signal);
       const bySession = new Map<string, Map<string, TurnTimeline>>();
       for (const sessionId of new Set(sent.map((t) => t.sessionId))) {
         const timelines = await turnTimelines(bench.client.temporal, chatWorkflowId(bench.tenant, sessionId));
         bySession.set(sessionId, new Map(timelines.map((t) => [t.updateId, t])));
       }
-      const splits = sent.map((t) => split(t, bySession.get(t.sessionId)?.get(t.requestId)));
+      const splits = sent.map((t) =>
+        split(
+          t,
+          bySession.get(t.sessionId)?.get(t.requestId),
+          bench.steps.filter((s) => s.workflowId === chatWorkflowId(bench.tenant, t.sessionId)),
+        ),
+      );
       const bad = splits.filter((s): s is string => typeof s === 'string');
-      if (bad.length > 0) log(`${mode}: ${bad.length} turns not split, e.g. ${bad[0]}`);
-      modes.push({ mode, splits: splits.filter((s): s is Record<Line, number> => typeof s !== 'string') });
+      if (bad.length > 0) log(`${mode.name}: ${bad.length} turns not split, e.g. ${bad[0]}`);
+      modes.push({ mode: mode.name, splits: splits.filter((s): s is Record<Line, number> => typeof s !== 'string') });
     }
     log(`micro-measurements: ${options.micro} iterations each (cache hits ×10)`);
     return { chunks: bench.chunks, loadAverage1m, modes, micro: await micro(bench, options, stack.runId) };
@@ -230,7 +245,7 @@ async function main(): Promise<number> {
   }));
   console.log(
     `\nChat turn budget, ms (fake LLM at 0 ms, local embedder ${result.micro.model}, ${result.chunks} chunks, load ${result.loadAverage1m}); ` +
-      `cold = new question each turn, cached = warmed questions:`,
+      `cold = new question each turn, cached = warmed questions; /local = session with llmSteps 'local':`,
   );
   const header = ['line', 'issue line', ...stats.flatMap((s) => [`${s.mode} p50`, `${s.mode} p95`])];
   const rows = LINES.map(([key, issueLine, meaning]) => [

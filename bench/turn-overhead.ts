@@ -1,7 +1,8 @@
 /**
  * What Temporal adds to a chat turn, on a private stack: one turn through `MemflowClient.chat`
- * (update-with-start into the `chatSession` workflow, four activities on the in-process worker)
- * versus the same activity functions called in this process in `runTurn`'s order, with the
+ * (update-with-start into the `chatSession` workflow on the in-process worker), both as sessions
+ * run by default (pinIndex and retrieveChunks local activities, planTurn and writeAnswer ordinary
+ * activities) and with `llmSteps: 'local'` (all four local: one workflow task per turn), versus the same activity functions called in this process in `runTurn`'s order, with the
  * scripted fake LLM answering after a fixed latency (0 and 100 ms by default), and versus the
  * floor: one Update round trip on the same session and server that the handler answers from its
  * cache (a repeated requestId under a new updateId: a full workflow task, no activity), the same
@@ -34,10 +35,14 @@ import { integer } from './support/cli-options';
 const USAGE =
   'Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)] [--latencies 0,100] ' +
   '[--turns-per-session S (40)] [--timeout-minutes M (8)]';
-const VARIANTS = ['temporal', 'inProcess', 'update', 'updateWithStart', 'query'] as const;
+const VARIANTS = ['temporal', 'temporalLocal', 'inProcess', 'update', 'updateWithStart', 'query'] as const;
+/** The two ways a turn runs through Temporal (see `ChatSessionInput.llmSteps`). */
+const TURN_VARIANTS = ['temporal', 'temporalLocal'] as const;
+type TurnVariant = (typeof TURN_VARIANTS)[number];
 type Variant = (typeof VARIANTS)[number];
 const LABELS: Record<Variant, string> = {
-  temporal: 'turn through Temporal (chat)',
+  temporal: 'turn through Temporal (chat, default)',
+  temporalLocal: "turn through Temporal (llmSteps 'local')",
   inProcess: 'turn in-process (same activities)',
   update: 'floor: Update round trip (cached reply)',
   updateWithStart: 'floor: update-with-start (cached reply)',
@@ -75,11 +80,13 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
+type Percentiles3 = { p50: number; p95: number; p99: number };
+
 interface LatencyRun {
   llmLatencyMs: number;
   samples: Record<Variant, number[]>;
   /** Temporal turn − in-process turn of the same iteration. */
-  paired: number[];
+  paired: Record<TurnVariant, number[]>;
   sessions: number;
   cpu?: CpuUse;
   loadAverage1m: number;
@@ -90,7 +97,7 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
   const temporal = client.temporal;
   bench.setLlmLatency(llmLatencyMs);
   const samples = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-  const paired: number[] = [];
+  const paired: Record<TurnVariant, number[]> = { temporal: [], temporalLocal: [] };
   const recent: RecentTurns = [];
   let sessions = 0;
   let sessionId = '';
@@ -101,6 +108,7 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
   const newSession = async () => {
     sessionId = `overhead-${llmLatencyMs}-${sessions++}`;
     answered = (await client.chat(tenant, sessionId, FIXTURE_QUESTIONS[0]!)).requestId;
+    await client.chat(tenant, `${sessionId}-local`, FIXTURE_QUESTIONS[0]!, { session: { llmSteps: 'local' } });
     sessionTurns = 0;
   };
   const timed = async (variant: Variant, record: boolean, fn: () => Promise<unknown>) => {
@@ -124,9 +132,15 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
     const workflowId = chatWorkflowId(tenant, sessionId);
     const handle = temporal.workflow.getHandle(workflowId);
     const viaTemporal = await timed('temporal', record, () => client.chat(tenant, sessionId, text));
+    const viaTemporalLocal = await timed('temporalLocal', record, () =>
+      client.chat(tenant, `${sessionId}-local`, text, { session: { llmSteps: 'local' } }),
+    );
     sessionTurns++;
     const inProcess = await timed('inProcess', record, () => inProcessTurn(bench.activities, tenant, text, recent));
-    if (record) paired.push(viaTemporal - inProcess);
+    if (record) {
+      paired.temporal.push(viaTemporal - inProcess);
+      paired.temporalLocal.push(viaTemporalLocal - inProcess);
+    }
     // A repeated requestId under a fresh updateId: the server cannot dedupe it, the workflow answers it.
     const cached = { requestId: answered, text };
     await timed('update', record, () =>
@@ -152,7 +166,10 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
     await timed('query', record, () => handle.query(historyQuery));
   }
   const run: LatencyRun = { llmLatencyMs, samples, paired, sessions, cpu: meter?.stop(), loadAverage1m };
-  for (let s = 0; s < sessions; s++) await client.endSession(tenant, `overhead-${llmLatencyMs}-${s}`);
+  for (let s = 0; s < sessions; s++) {
+    await client.endSession(tenant, `overhead-${llmLatencyMs}-${s}`);
+    await client.endSession(tenant, `overhead-${llmLatencyMs}-${s}-local`);
+  }
   return run;
 }
 
@@ -179,14 +196,25 @@ function analyze(run: LatencyRun) {
     Variant,
     Percentiles
   >;
-  const overhead = {
-    p50: Math.round((stats.temporal.p50 - stats.inProcess.p50) * 10) / 10,
-    p95: Math.round((stats.temporal.p95 - stats.inProcess.p95) * 10) / 10,
-    p99: Math.round((stats.temporal.p99 - stats.inProcess.p99) * 10) / 10,
-  };
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-  const vsFloor = { p50: ratio(overhead.p50, stats.update.p50), p99: ratio(overhead.p99, stats.update.p99) };
-  return { stats, overhead, paired: percentiles(run.paired), vsFloor, meetsGoal: vsFloor.p50 <= 2 && vsFloor.p99 <= 2 };
+  const turns = Object.fromEntries(
+    TURN_VARIANTS.map((v) => {
+      const overhead = {
+        p50: Math.round((stats[v].p50 - stats.inProcess.p50) * 10) / 10,
+        p95: Math.round((stats[v].p95 - stats.inProcess.p95) * 10) / 10,
+        p99: Math.round((stats[v].p99 - stats.inProcess.p99) * 10) / 10,
+      };
+      const vsFloor = { p50: ratio(overhead.p50, stats.update.p50), p99: ratio(overhead.p99, stats.update.p99) };
+      return [
+        v,
+        { overhead, paired: percentiles(run.paired[v]), vsFloor, meetsGoal: vsFloor.p50 <= 2 && vsFloor.p99 <= 2 },
+      ];
+    }),
+  ) as Record<
+    TurnVariant,
+    { overhead: Percentiles3; paired: Percentiles; vsFloor: { p50: number; p99: number }; meetsGoal: boolean }
+  >;
+  return { stats, turns };
 }
 
 async function main(): Promise<number> {
@@ -215,24 +243,29 @@ async function main(): Promise<number> {
       LABELS[v],
       ...[a.stats[v].p50, a.stats[v].p95, a.stats[v].p99, a.stats[v].max].map(fmt),
     ]);
-    rows.splice(2, 0, [
-      'overhead (Temporal − in-process)',
-      fmt(a.overhead.p50),
-      fmt(a.overhead.p95),
-      fmt(a.overhead.p99),
-      '',
-    ]);
-    rows.splice(3, 0, [
-      '  paired, per iteration',
-      fmt(a.paired.p50),
-      fmt(a.paired.p95),
-      fmt(a.paired.p99),
-      fmt(a.paired.max),
-    ]);
+    for (const [i, v] of TURN_VARIANTS.entries()) {
+      const t = a.turns[v];
+      rows.push(
+        [
+          `overhead, ${i === 0 ? 'default' : "llmSteps 'local'"} (− in-process)`,
+          fmt(t.overhead.p50),
+          fmt(t.overhead.p95),
+          fmt(t.overhead.p99),
+          '',
+        ],
+        ['  paired, per iteration', fmt(t.paired.p50), fmt(t.paired.p95), fmt(t.paired.p99), fmt(t.paired.max)],
+      );
+    }
     console.log(formatTable(['variant', 'p50', 'p95', 'p99', 'max'], rows));
+    for (const v of TURN_VARIANTS) {
+      const t = a.turns[v];
+      console.log(
+        `${v === 'temporal' ? 'default' : "llmSteps 'local'"}: overhead / Update round trip: p50 ${t.vsFloor.p50}×, p99 ${t.vsFloor.p99}× ` +
+          `(goal ≤ 2×: ${t.meetsGoal ? 'met' : 'not met'})`,
+      );
+    }
     console.log(
-      `overhead / Update round trip: p50 ${a.vsFloor.p50}×, p99 ${a.vsFloor.p99}× (goal ≤ 2×: ${a.meetsGoal ? 'met' : 'not met'}; ` +
-        `anchor ${ANCHOR.p50} ms p50 / ${ANCHOR.p99} ms p99 → this server's floor ${fmt(a.stats.update.p50)} / ${fmt(a.stats.update.p99)} ms)`,
+      `anchor ${ANCHOR.p50} ms p50 / ${ANCHOR.p99} ms p99 → this server's floor ${fmt(a.stats.update.p50)} / ${fmt(a.stats.update.p99)} ms`,
     );
   }
   const file = appendResult('turn-overhead', {
@@ -255,10 +288,11 @@ async function main(): Promise<number> {
       ownCpuSeconds: a.run.cpu?.ownSeconds,
       loadAverage1m: a.run.loadAverage1m,
       ...a.stats,
-      overhead: a.overhead,
-      pairedOverhead: a.paired,
-      overheadVsUpdate: a.vsFloor,
-      meetsGoal: a.meetsGoal,
+      overhead: a.turns.temporal.overhead,
+      pairedOverhead: a.turns.temporal.paired,
+      overheadVsUpdate: a.turns.temporal.vsFloor,
+      meetsGoal: a.turns.temporal.meetsGoal,
+      llmStepsLocal: a.turns.temporalLocal,
     })),
   });
   console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);

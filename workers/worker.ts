@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createEmbedderRegistry } from '../activities/embed/embedder-registry';
 import { QueryEmbeddingCache } from '../activities/embed/query-embedding-cache';
@@ -19,7 +20,10 @@ export interface WorkerHandle {
 let runtimeInstalled = false;
 
 /** Builds a worker with its clients; used by the `memflow worker` process and by tests. */
-export async function createWorker(config: MemflowConfig, options: { taskQueue?: string } = {}): Promise<WorkerHandle> {
+export async function createWorker(
+  config: MemflowConfig,
+  options: { taskQueue?: string; interceptors?: WorkerOptions['interceptors'] } = {},
+): Promise<WorkerHandle> {
   if (!runtimeInstalled) {
     // The SDK's runtime is process-wide and can be installed once, before the first worker.
     Runtime.install({ logger: new DefaultLogger(config.logLevel) });
@@ -54,6 +58,7 @@ export async function createWorker(config: MemflowConfig, options: { taskQueue?:
     // The SDK's default grows with the heap limit (2,310 on a 4 GiB heap); sessions beyond the
     // cache are replayed from history on their next message, so a bound trades CPU for memory.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   });
   return {
     worker,

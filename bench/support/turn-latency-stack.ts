@@ -22,6 +22,16 @@ import { CORPUS, startScriptedModel } from '../../test/support/chat-harness';
 import type { ScriptedModel } from '../../test/support/chat-harness';
 import { createWorker } from '../../workers/worker';
 import type { PrivateStack } from './private-stack';
+import { nowMs } from './search-load';
+
+/** One activity execution on the bench's worker, on the `nowMs()` clock. */
+export interface StepSpan {
+  workflowId: string;
+  type: string;
+  isLocal: boolean;
+  startedAt: number;
+  completedAt: number;
+}
 
 export interface ChatBench {
   config: MemflowConfig;
@@ -32,6 +42,8 @@ export interface ChatBench {
   /** In-process dependencies, separate from the worker's (own pool, Milvus client, embedder, cache). */
   deps: ChatDeps;
   activities: Activities;
+  /** Every activity the worker ran (local or not), recorded by an inbound interceptor. */
+  steps: StepSpan[];
   /** Every chat completion of the fake waits this long before answering. */
   setLlmLatency(ms: number): void;
   close(): Promise<void>;
@@ -49,7 +61,32 @@ export async function startChatBench(stack: PrivateStack, log: (line: string) =>
     ...stack.config,
     llm: { ...stack.config.llm, baseUrl: model.server.url, apiKey: 'bench-key', model: 'fake-model' },
   };
-  const worker = await createWorker(config);
+  const steps: StepSpan[] = [];
+  const worker = await createWorker(config, {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: {
+            async execute(input, next) {
+              const startedAt = nowMs();
+              try {
+                return await next(input);
+              } finally {
+                const { workflowExecution, activityType, isLocal } = ctx.info;
+                steps.push({
+                  workflowId: workflowExecution?.workflowId ?? '',
+                  type: activityType,
+                  isLocal,
+                  startedAt,
+                  completedAt: nowMs(),
+                });
+              }
+            },
+          },
+        }),
+      ],
+    },
+  });
   const running = worker.run();
   const client = await MemflowClient.connect(config);
   const db = createPool(config.postgres.url, 4);
@@ -84,6 +121,7 @@ export async function startChatBench(stack: PrivateStack, log: (line: string) =>
     chunks: ingested.chunksWritten,
     deps,
     activities: createActivities(deps),
+    steps,
     setLlmLatency: (ms) => void (latencyMs = ms),
     close,
   };
