@@ -9,7 +9,8 @@
  *
  * Usage: node --import tsx bench/turn-throughput.ts [--start-rate R (5)] [--step S (5)]
  *        [--step-seconds T (20)] [--max-rate M (60)] [--sessions N (50)] [--soak-seconds S (0)]
- *        [--arrivals poisson|fixed] [--questions unique|repeat] [--timeout-minutes M (20)]
+ *        [--arrivals poisson|fixed] [--questions unique|repeat] [--llm-steps activity|local]
+ *        [--timeout-minutes M (20)]
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -47,7 +48,7 @@ const TURN_TIMEOUT_MS = 30_000;
 const USAGE =
   'Usage: node --import tsx bench/turn-throughput.ts [--start-rate R (5)] [--step S (5)] [--step-seconds T (20)] ' +
   '[--max-rate M (60)] [--sessions N (50)] [--soak-seconds S (0)] [--arrivals poisson|fixed] ' +
-  '[--questions unique|repeat] [--timeout-minutes M (20)]';
+  '[--questions unique|repeat] [--llm-steps activity|local] [--timeout-minutes M (20)]';
 
 interface Options {
   startRate: number;
@@ -58,6 +59,8 @@ interface Options {
   soakSeconds: number;
   arrivals: 'poisson' | 'fixed';
   questions: 'unique' | 'repeat';
+  /** How the sessions run their LLM steps (`ChatSessionInput.llmSteps`). */
+  llmSteps: 'activity' | 'local';
   timeoutMinutes: number;
 }
 
@@ -91,6 +94,7 @@ function parseOptions(argv: string[]): Options {
         'soak-seconds',
         'arrivals',
         'questions',
+        'llm-steps',
         'timeout-minutes',
       ].map((name) => [name, { type: 'string' as const }]),
     ),
@@ -105,6 +109,7 @@ function parseOptions(argv: string[]): Options {
     soakSeconds: num('soak-seconds', s('soak-seconds'), 0, 0),
     arrivals: oneOf('arrivals', s('arrivals'), ['poisson', 'fixed'] as const),
     questions: oneOf('questions', s('questions'), ['unique', 'repeat'] as const),
+    llmSteps: oneOf('llm-steps', s('llm-steps'), ['activity', 'local'] as const),
     timeoutMinutes: num('timeout-minutes', s('timeout-minutes'), 20, 1),
   };
   if (options.maxRate < options.startRate) throw new UsageError('--max-rate must be ≥ --start-rate.');
@@ -183,7 +188,10 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
     };
     const chat = (session: number, text: string) =>
       withTimeout(
-        client.chat(tenant, sessionId(session), text, { requestId: crypto.randomUUID() }),
+        client.chat(tenant, sessionId(session), text, {
+          requestId: crypto.randomUUID(),
+          session: { llmSteps: options.llmSteps },
+        }),
         TURN_TIMEOUT_MS,
         'turn',
       );
