@@ -24,7 +24,8 @@ Usage:
                                     one durable chat turn; prints the answer, citations and the workflow link
   memflow reindex start --model M | status | pause|resume|cancel|rollback <target_version>
                                     re-embed every chunk with another model, with zero-downtime cutover
-  memflow bench <name> [options]    run a benchmark from bench/ (ingest, reindex-search, embed-thread)
+  memflow bench <name> [options]    run a benchmark from bench/: turn-overhead, latency-budget,
+                                    turn-throughput, search, ingest, memory, reindex-search, embed-thread
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
 
