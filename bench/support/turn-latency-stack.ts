@@ -132,7 +132,7 @@ export type RecentTurns = { user: string; assistant: string }[];
 
 /**
  * One turn without Temporal: the activities of `runTurn` (workflows/chat/chat-session.ts) in its
- * order — pinIndex, planTurn, retrieveChunks, writeAnswer — each in an activity context of its own
+ * order — pinIndex beside planTurn, then retrieveChunks, writeAnswer — each in an activity context of its own
  * (`MockActivityEnvironment`, for the LLM calls' heartbeats), with the same inputs.
  */
 export async function inProcessTurn(
@@ -144,8 +144,10 @@ export async function inProcessTurn(
   const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P) =>
     new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
   const context = recent.slice(-6);
-  const index = await run(acts.pinIndex);
-  const { plan } = await run(acts.planTurn, { text, summary: '', recent: context });
+  const [index, { plan }] = await Promise.all([
+    run(acts.pinIndex),
+    run(acts.planTurn, { text, summary: '', recent: context }),
+  ]);
   const retrieved =
     plan.queries.length > 0
       ? await run(acts.retrieveChunks, { tenant, index, queries: plan.queries, planSources: plan.filters.sources })

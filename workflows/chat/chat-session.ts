@@ -8,6 +8,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { PinnedIndex } from '../../activities/chat/pin-index';
 import { MemflowIndexVersion } from '../../src/temporal/search-attributes';
 import type {
   ChatSessionInput,
@@ -91,17 +93,25 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   }
 
   async function runTurn(message: SendMessageInput): Promise<TurnReply> {
-    // Sessions started before this patch ran every step as an ordinary activity.
+    // Sessions started before this patch ran every step as an ordinary activity, pinning first.
     const local = patched('turn-steps-as-local-activities');
     const storeSteps = local ? localStores : stores;
     const llmSteps = local && input.llmSteps === 'local' ? localLlm : llm;
-    const index = await storeSteps.pinIndex();
+    const planInput = { text: message.text, summary, recent: recent() };
+    let index: PinnedIndex;
+    let planned: Awaited<ReturnType<Activities['planTurn']>> | undefined;
+    if (local) {
+      // The planner does not need the index: pin while it plans, one step off the critical path.
+      [index, planned] = await Promise.all([storeSteps.pinIndex(), llmSteps.planTurn(planInput)]);
+    } else {
+      index = await storeSteps.pinIndex();
+    }
     // Sessions started before this patch upserted on every turn; their histories replay that way.
     if (!patched('index-version-attribute-on-change') || index.collection !== indexVersion) {
       upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
       indexVersion = index.collection;
     }
-    const planned = await llmSteps.planTurn({ text: message.text, summary, recent: recent() });
+    planned ??= await llmSteps.planTurn(planInput);
     const plan = planned.plan;
     const retrieved =
       plan.queries.length > 0
