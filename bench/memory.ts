@@ -1,22 +1,29 @@
 /**
  * Worker memory with many open chat sessions, on a private stack: the worker runs in a child process
- * of its own (`memflow worker`, or with `--max-cached W` the same worker with `maxCachedWorkflows`
- * set, bench/support/bounded-cache-worker.ts) so its RSS is read alone from /proc; the instant
- * scripted LLM runs in this process. N sessions are opened with one turn each (bounded concurrency),
- * then K random sessions get a second turn (with a bounded cache, most were evicted and replay).
+ * of its own (`memflow worker`) so its RSS is read alone from /proc; the instant scripted LLM runs in
+ * this process. `--max-cached W` sets its WORKER_MAX_CACHED_WORKFLOWS, `--arena on|off` its
+ * EMBEDDING_MEMORY_ARENA, `--heap-mib H` its V8 heap limit (`--max-old-space-size`) and
+ * `--worker-env K=V` any other variable (e.g. glibc's MALLOC_TRIM_THRESHOLD_); unset, the worker
+ * gets the configuration of this process (defaults: 500, off, Node's). N sessions are
+ * opened with one turn each (bounded concurrency), then K random sessions get a second turn (with a
+ * bounded cache, most were evicted and replay).
  * RSS is sampled when the worker starts, after the corpus is ingested (idle), after the sessions
  * (and again after a pause), and after the second turns. Goal: ≤ 600 MB. Never fails on the
  * numbers; exits 1 on failed turns or the time limit.
  *
- * Usage: node --import tsx bench/memory.ts [--sessions N (1000)] [--max-cached W (SDK default)]
- *        [--concurrency C (20)] [--second-turns K (100)] [--timeout-minutes M (20)]
+ * Usage: node --import tsx bench/memory.ts [--sessions N (1000)] [--max-cached W] [--arena on|off]
+ *        [--heap-mib H] [--worker-env K=V …] [--concurrency C (20)] [--second-turns K (100)]
+ *        [--timeout-minutes M (20)]
  */
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { MemflowClient } from '../src/client/memflow-client';
+import type { MemflowConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { errorMessage } from '../src/errors';
 import {
   FIXTURE_QUESTIONS,
@@ -32,19 +39,22 @@ import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { stackEnv } from './support/stack-env';
 import { rssMiB, spawnWorkerChild } from './support/worker-child';
-import { integer } from './support/cli-options';
+import { UsageError, integer } from './support/cli-options';
 
 const GOAL_MB = 600;
 const TURN_TIMEOUT_MS = 60_000;
 /** Pause before the "settled" sample: lets the turn burst's garbage be collected. */
 const SETTLE_MS = 10_000;
 const USAGE =
-  'Usage: node --import tsx bench/memory.ts [--sessions N (1000)] [--max-cached W (SDK default)] ' +
-  '[--concurrency C (20)] [--second-turns K (100)] [--timeout-minutes M (20)]';
+  'Usage: node --import tsx bench/memory.ts [--sessions N (1000)] [--max-cached W] [--arena on|off] ' +
+  '[--heap-mib H] [--worker-env K=V …] [--concurrency C (20)] [--second-turns K (100)] [--timeout-minutes M (20)]';
 
 interface Options {
   sessions: number;
   maxCached?: number;
+  arena?: boolean;
+  heapMiB?: number;
+  workerEnv: Record<string, string>;
   concurrency: number;
   secondTurns: number;
   timeoutMinutes: number;
@@ -58,38 +68,60 @@ function parseOptions(argv: string[]): Options {
     options: {
       sessions: { type: 'string' },
       'max-cached': { type: 'string' },
+      arena: { type: 'string' },
+      'heap-mib': { type: 'string' },
+      'worker-env': { type: 'string', multiple: true },
       concurrency: { type: 'string' },
       'second-turns': { type: 'string' },
       'timeout-minutes': { type: 'string' },
     },
   });
   const sessions = integer('sessions', v.sessions, 1000, 1);
+  if (v.arena !== undefined && v.arena !== 'on' && v.arena !== 'off')
+    throw new UsageError(`--arena takes on or off, got ${JSON.stringify(v.arena)}.`);
+  const workerEnv: Record<string, string> = {};
+  for (const pair of v['worker-env'] ?? []) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new UsageError(`--worker-env takes NAME=value, got ${JSON.stringify(pair)}.`);
+    workerEnv[match[1]!] = match[2]!;
+  }
   return {
     sessions,
+    workerEnv,
     maxCached: v['max-cached'] === undefined ? undefined : integer('max-cached', v['max-cached'], 0, 0),
+    arena: v.arena === undefined ? undefined : v.arena === 'on',
+    heapMiB: v['heap-mib'] === undefined ? undefined : integer('heap-mib', v['heap-mib'], 0, 64),
     concurrency: integer('concurrency', v.concurrency, 20, 1),
     secondTurns: Math.min(sessions, integer('second-turns', v['second-turns'], 100, 0)),
     timeoutMinutes: integer('timeout-minutes', v['timeout-minutes'], 20, 1),
   };
 }
 
-/**
- * The SDK's default `maxCachedWorkflows` for a worker started with `env` (reused V8 context,
- * @temporalio/worker 1.24 worker-options.js): max(⌊(heap limit MiB − 200) × 600 / 1024⌋, 10).
- */
-function sdkDefaultMaxCached(env: NodeJS.ProcessEnv): { heapLimitMiB: number; maxCachedWorkflows: number } {
+/** The V8 heap limit of a Node process started with `env` (NODE_OPTIONS included). */
+function heapLimitMiB(env: NodeJS.ProcessEnv): number {
   const out = execFileSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit'], {
     env,
     encoding: 'utf8',
   });
-  const heapLimitMiB = Math.round(Number(out.trim()) / 1024 ** 2);
-  return { heapLimitMiB, maxCachedWorkflows: Math.max(Math.floor((Math.max(heapLimitMiB - 200, 0) * 600) / 1024), 10) };
+  return Math.round(Number(out.trim()) / 1024 ** 2);
+}
+
+/** The worker's environment: the stack's, with the flags' overrides. */
+function workerEnv(config: MemflowConfig, options: Options): NodeJS.ProcessEnv {
+  const extra: NodeJS.ProcessEnv = { ...options.workerEnv };
+  if (options.maxCached !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCached);
+  if (options.arena !== undefined) extra.EMBEDDING_MEMORY_ARENA = String(options.arena);
+  if (options.heapMiB !== undefined)
+    extra.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${options.heapMiB}`.trim();
+  return stackEnv(config, extra);
 }
 
 interface Sample {
   phase: string;
   rssMiB: number;
   peakMiB: number;
+  /** The machine's 1-minute load average when sampled (2 cores, shared). */
+  load1m: number;
   seconds?: number;
   turns?: number;
   errors?: number;
@@ -112,24 +144,29 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
   const model = await startInstantModel(stack);
   const config = withFakeLlm(stack.config, model);
   const tenant = `mem-${stack.runId}`;
-  const bounded = options.maxCached !== undefined;
-  const env = stackEnv(config, bounded ? { BENCH_MAX_CACHED_WORKFLOWS: String(options.maxCached) } : {});
-  const sdkDefault = sdkDefaultMaxCached(env);
-  const entry = bounded ? 'bench/support/bounded-cache-worker.ts' : 'bin/memflow.js';
-  const worker = await spawnWorkerChild(entry, env);
+  const env = workerEnv(config, options);
+  const seen = loadConfig(env); // what the worker will read
+  const worker = await spawnWorkerChild('bin/memflow.js', env);
   stack.onTeardown(() => worker.stop());
   const client = await MemflowClient.connect(config);
   stack.onTeardown(() => client.close());
+  const settings = {
+    maxCachedWorkflows: seen.worker.maxCachedWorkflows,
+    memoryArena: seen.embedding.memoryArena,
+    heapLimitMiB: heapLimitMiB(env),
+  };
   log(
-    `worker pid ${worker.pid} (${entry}), maxCachedWorkflows ${options.maxCached ?? `SDK default ${sdkDefault.maxCachedWorkflows}`}`,
+    `worker pid ${worker.pid}: maxCachedWorkflows ${settings.maxCachedWorkflows}, ` +
+      `memory arena ${settings.memoryArena ? 'on' : 'off'}, heap limit ${settings.heapLimitMiB} MiB`,
   );
 
   const samples: Sample[] = [];
   const sample = (phase: string, extra: Partial<Sample> = {}) => {
     const rss = rssMiB(worker.pid);
     if (!rss) throw new Error(`The worker (pid ${worker.pid}) is gone:\n${worker.output()}`);
-    samples.push({ phase, rssMiB: rss.rss, peakMiB: rss.peak, ...extra });
-    log(`${phase}: RSS ${rss.rss} MiB (peak ${rss.peak})`);
+    const load1m = round1(os.loadavg()[0]!);
+    samples.push({ phase, rssMiB: rss.rss, peakMiB: rss.peak, load1m, ...extra });
+    log(`${phase}: RSS ${rss.rss} MiB (peak ${rss.peak}), load ${load1m}`);
   };
   const chat = (session: number, turn: number) =>
     withTimeout(
@@ -172,7 +209,7 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
   );
   await sleep(SETTLE_MS, undefined, { signal });
   sample(`  + ${SETTLE_MS / 1000}s idle`);
-  return { chunks, entry, sdkDefault, samples, failedTurns: opened.length + second.length };
+  return { chunks, settings, samples, failedTurns: opened.length + second.length };
 }
 
 async function main(): Promise<number> {
@@ -190,20 +227,22 @@ async function main(): Promise<number> {
     runBench(stack, options, log, signal),
   );
 
-  const cache = options.maxCached ?? run.sdkDefault.maxCachedWorkflows;
+  const { settings } = run;
   console.log(
-    `\nWorker RSS (MiB) with ${options.sessions} open sessions: maxCachedWorkflows ${cache}` +
-      `${options.maxCached === undefined ? ` (SDK default for a ${run.sdkDefault.heapLimitMiB} MiB heap limit)` : ''}, ` +
-      `${options.concurrency} turns at a time, instant fake LLM, ${run.chunks} chunks.`,
+    `\nWorker RSS (MiB) with ${options.sessions} open sessions: maxCachedWorkflows ${settings.maxCachedWorkflows}, ` +
+      `ONNX memory arena ${settings.memoryArena ? 'on' : 'off'}, heap limit ${settings.heapLimitMiB} MiB, ` +
+      `${options.concurrency} turns at a time, instant fake LLM, ${run.chunks} chunks; ` +
+      `load ${machine.loadAverage1m} at the start, ${round1(os.loadavg()[0]!)} at the end.`,
   );
   const cell = (n: number | undefined) => (n === undefined ? '' : String(n));
   console.log(
     formatTable(
-      ['phase', 'RSS', 'peak RSS', 'seconds', 'turns', 'errors', 'turns/s'],
+      ['phase', 'RSS', 'peak RSS', 'load 1m', 'seconds', 'turns', 'errors', 'turns/s'],
       run.samples.map((s) => [
         s.phase,
         String(s.rssMiB),
         String(s.peakMiB),
+        String(s.load1m),
         cell(s.seconds),
         cell(s.turns),
         cell(s.errors),
@@ -228,11 +267,11 @@ async function main(): Promise<number> {
     machine,
     params: {
       ...options,
-      entry: run.entry,
-      maxCachedWorkflows: cache,
-      sdkDefault: run.sdkDefault,
+      entry: 'bin/memflow.js',
+      ...settings,
       llm: 'instant fake (test/support)',
     },
+    loadAverage1mAtEnd: round1(os.loadavg()[0]!),
     results: {
       chunks: run.chunks,
       samples: run.samples,

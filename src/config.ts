@@ -51,6 +51,11 @@ const envSchema = z.object({
   EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
   /** ONNX Runtime threads of the local embedding thread (default: all cores but one, so the worker stays responsive). */
   EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /**
+   * ONNX Runtime's CPU memory arena for local models. Off by default: on, 32-text batches embed
+   * ~30 % faster but the worker keeps ~0.85 GiB more RSS after them (see local-embedder.ts).
+   */
+  EMBEDDING_MEMORY_ARENA: bool.default('false'),
   /** Folder holding local ONNX models (laid out by `memflow stack up`). */
   MEMFLOW_MODELS_DIR: z.string().min(1).optional(),
 
@@ -98,6 +103,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       model: env.EMBEDDING_MODEL,
       modelsDir: path.resolve(env.MEMFLOW_MODELS_DIR ?? path.join(home, 'models')),
       threads: env.EMBEDDING_THREADS,
+      memoryArena: env.EMBEDDING_MEMORY_ARENA,
     },
     llm: {
       baseUrl: env.OPENAI_BASE_URL,

@@ -14,6 +14,7 @@ export interface EmbedThreadData {
   modelsDir: string;
   batchSize?: number;
   intraOpThreads?: number;
+  memoryArena?: boolean;
 }
 
 export type ToEmbedThread = { type: 'embed'; id: number; texts: string[] };

@@ -5,17 +5,27 @@ import { createOpenAiEmbedder } from './openai-embedder';
 import { createThreadedLocalEmbedder } from './threaded-embedder';
 
 /**
+ * What the embedder factories read of `MemflowConfig`. `memoryArena` may be left out (off), so
+ * callers that build the settings by hand need not know about it.
+ */
+export interface EmbedderSettings {
+  embedding: Omit<MemflowConfig['embedding'], 'memoryArena'> & Partial<Pick<MemflowConfig['embedding'], 'memoryArena'>>;
+  llm: MemflowConfig['llm'];
+}
+
+/**
  * The embedder the configuration asks for: a local ONNX model from `embedding.modelsDir` (run in a
  * worker thread, so embedding does not stall the caller's event loop), or the OpenAI-compatible
  * endpoint of `llm` (its dimension discovered by one probe call).
  */
-export async function embedderFromConfig(config: Pick<MemflowConfig, 'embedding' | 'llm'>): Promise<Embedder> {
+export async function embedderFromConfig(config: EmbedderSettings): Promise<Embedder> {
   const { embedding, llm } = config;
   if (embedding.provider === 'local') {
     return createThreadedLocalEmbedder({
       model: embedding.model,
       modelsDir: embedding.modelsDir,
       intraOpThreads: embedding.threads,
+      memoryArena: embedding.memoryArena,
     });
   }
   return createOpenAiEmbedder({

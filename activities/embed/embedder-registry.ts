@@ -1,6 +1,6 @@
-import type { MemflowConfig } from '../../src/config';
 import { getEmbeddingModel } from '../../src/models/embedding-models';
 import type { Embedder } from './embedder';
+import type { EmbedderSettings } from './embedder-from-config';
 import { embedderFromConfig } from './embedder-from-config';
 import { createThreadedLocalEmbedder } from './threaded-embedder';
 
@@ -16,7 +16,7 @@ export interface EmbedderRegistry {
   close(): Promise<void>;
 }
 
-export function createEmbedderRegistry(config: Pick<MemflowConfig, 'embedding' | 'llm'>): EmbedderRegistry {
+export function createEmbedderRegistry(config: EmbedderSettings): EmbedderRegistry {
   const loaded = new Map<string, Promise<Embedder>>();
   const defaultModel =
     config.embedding.provider === 'local' ? getEmbeddingModel(config.embedding.model).model : config.embedding.model;
@@ -34,6 +34,7 @@ export function createEmbedderRegistry(config: Pick<MemflowConfig, 'embedding' |
                 model: name,
                 modelsDir: config.embedding.modelsDir,
                 intraOpThreads: config.embedding.threads,
+                memoryArena: config.embedding.memoryArena,
               });
         embedder.catch(() => loaded.delete(name)); // a failed load is retried by the next call
         loaded.set(name, embedder);

@@ -1,5 +1,5 @@
 import { AutoModel, mean_pooling } from '@huggingface/transformers';
-import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import type { PreTrainedModel, PreTrainedTokenizer, PretrainedModelOptions, Tensor } from '@huggingface/transformers';
 import { MemflowError } from '../../src/errors';
 import type { Embedder } from './embedder';
 import { countTokens, loadLocalTokenizer, resolveLocalModel, useLocalModelsOnly } from './local-model';
@@ -16,6 +16,30 @@ export interface LocalEmbedderOptions {
    * Runtime's default, one per physical core, pinned to cores.
    */
   intraOpThreads?: number;
+  /**
+   * Keep ONNX Runtime's CPU memory arena and memory-pattern planning (its own defaults): faster
+   * batches, ~0.85 GiB more RSS. Off unless set; see `onnxSessionOptions`.
+   */
+  memoryArena?: boolean;
+}
+
+/**
+ * ONNX Runtime session options of a local model. Without `memoryArena` the CPU memory arena and
+ * memory patterns are off, trading speed for memory. With them, ONNX Runtime keeps the high-water
+ * mark of the largest forward pass for the life of the session: after batches of 32 texts × ~206
+ * tokens the embedder's process held 1.31–1.33 GiB RSS, against 0.45–0.46 GiB without
+ * (all-minilm-l6-v2, bench/embed-thread.ts `--arena off,on`, 2026-11-29): the difference alone is
+ * more than the Temporal worker's whole 600 MB budget. The price of the default: each pass allocates and frees its own tensors, so 32-text
+ * batches (ingestion, re-embedding) embed 24–34 % slower (8.4 vs 11.0–12.6 chunks/s on one ONNX
+ * thread) and a one-query call (a chat turn) ~1 ms slower (7.9–8.8 vs 6.9–7.7 ms p50).
+ */
+export function onnxSessionOptions(
+  options: Pick<LocalEmbedderOptions, 'intraOpThreads' | 'memoryArena'>,
+): NonNullable<PretrainedModelOptions['session_options']> {
+  return {
+    ...(options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads }),
+    ...(options.memoryArena === true ? {} : { enableCpuMemArena: false, enableMemPattern: false }),
+  };
 }
 
 /**
@@ -36,7 +60,7 @@ export async function createLocalEmbedder(options: LocalEmbedderOptions): Promis
     local_files_only: true,
     dtype: spec.dtype,
     device: 'cpu',
-    session_options: options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads },
+    session_options: onnxSessionOptions(options),
   });
 
   const batchSize = options.batchSize ?? 32;

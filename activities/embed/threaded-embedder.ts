@@ -150,6 +150,7 @@ export async function createThreadedLocalEmbedder(options: LocalEmbedderOptions)
     modelsDir: options.modelsDir,
     batchSize: options.batchSize,
     intraOpThreads: options.intraOpThreads ?? defaultEmbedThreadIntraOp(),
+    memoryArena: options.memoryArena,
   };
   let thread: EmbedThread | undefined;
   let closed = false;

@@ -50,3 +50,14 @@ test('bad values fail with one typed error naming each variable', () => {
 test('empty variables mean unset', () => {
   assert.equal(loadConfig({ TEMPORAL_ADDRESS: '' }).temporal.address, '127.0.0.1:7233');
 });
+
+test("EMBEDDING_MEMORY_ARENA: ONNX Runtime's memory arena is off unless turned on", () => {
+  assert.equal(loadConfig({}).embedding.memoryArena, false);
+  assert.equal(loadConfig({ EMBEDDING_MEMORY_ARENA: 'true' }).embedding.memoryArena, true);
+  assert.equal(loadConfig({ EMBEDDING_MEMORY_ARENA: '1' }).embedding.memoryArena, true);
+  assert.equal(loadConfig({ EMBEDDING_MEMORY_ARENA: '0' }).embedding.memoryArena, false);
+  assert.throws(
+    () => loadConfig({ EMBEDDING_MEMORY_ARENA: 'on' }),
+    (err: unknown) => err instanceof MemflowError && /EMBEDDING_MEMORY_ARENA/.test(err.message),
+  );
+});

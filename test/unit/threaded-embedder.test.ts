@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Embedder } from '../../activities/embed/embedder';
 import { fromThreadError, toThreadError } from '../../activities/embed/embed-thread-protocol';
-import { createLocalEmbedder } from '../../activities/embed/local-embedder';
+import { createLocalEmbedder, onnxSessionOptions } from '../../activities/embed/local-embedder';
 import {
   EmbedThreadExitedError,
   createThreadedLocalEmbedder,
@@ -160,6 +160,24 @@ describe('threaded local embedder on the real ONNX models', { skip }, () => {
     assert.equal(vector?.length, 384);
   });
 
+  it('memoryArena on gives the same vectors as the default (arena off): only the allocator differs', async () => {
+    const withArena = await createThreadedLocalEmbedder({
+      model: 'paraphrase-minilm-l3-v2',
+      modelsDir: MODELS_DIR,
+      memoryArena: true,
+    });
+    try {
+      const texts = [...SAMPLES, ...longTexts(3)];
+      const [expected, actual] = await Promise.all([
+        threaded.get('paraphrase-minilm-l3-v2')!.embed(texts),
+        withArena.embed(texts),
+      ]);
+      actual.forEach((vector, i) => assert.ok(cosine(vector, expected[i]!) > 0.9999, `text ${i}`));
+    } finally {
+      await withArena.close?.();
+    }
+  });
+
   it('close() ends the thread: a pending call rejects, later calls are refused', async () => {
     const threadsBefore = osThreads();
     const embedder = await createThreadedLocalEmbedder({ model: 'paraphrase-minilm-l3-v2', modelsDir: MODELS_DIR });
@@ -191,6 +209,16 @@ describe('threaded local embedder: typed errors', () => {
     } finally {
       fs.rmSync(modelsDir, { recursive: true, force: true });
     }
+  });
+
+  it("turns ONNX Runtime's memory arena and memory patterns off unless memoryArena is set", () => {
+    assert.deepEqual(onnxSessionOptions({}), { enableCpuMemArena: false, enableMemPattern: false });
+    assert.deepEqual(onnxSessionOptions({ intraOpThreads: 1, memoryArena: false }), {
+      intraOpNumThreads: 1,
+      enableCpuMemArena: false,
+      enableMemPattern: false,
+    });
+    assert.deepEqual(onnxSessionOptions({ intraOpThreads: 2, memoryArena: true }), { intraOpNumThreads: 2 });
   });
 
   it('errors cross the thread boundary with their code and retryability', () => {
