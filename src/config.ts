@@ -38,7 +38,10 @@ const envSchema = z.object({
   MILVUS_ADDRESS: hostPort.default('127.0.0.1:19530'),
   MILVUS_TOKEN: z.string().min(1).optional(),
   MILVUS_SSL: bool.default('false'),
-  /** `lite`: the embedded milvus-lite server (one writer at a time); `standalone`: Milvus/Zilliz. */
+  /**
+   * `lite`: the embedded milvus-lite server (one writer at a time); `standalone`: Milvus/Zilliz (in
+   * local mode, `memflow stack up` then runs PyPI Milvus standalone 2.3 instead of milvus-lite).
+   */
   MILVUS_FLAVOR: z.enum(['lite', 'standalone']).default('lite'),
   MEMFLOW_COLLECTION_PREFIX: z
     .string()

@@ -79,6 +79,20 @@ export function bm25Function() {
   };
 }
 
+/**
+ * Whether a server with this `getVersion` answer has BM25 functions (Milvus ≥ 2.5, milvus-lite 3.x).
+ * Older ones must never see a BM25 schema: Milvus 2.3 accepts it, fails the sparse index, and then
+ * crashes loading the collection (segcore aborts on the unknown field type). An unrecognised answer
+ * (a managed service) is tried, with the fallback to dense-only on a BM25 error.
+ */
+export function serverSupportsBm25(version: string): boolean {
+  if (/^milvus[_-]lite/i.test(version)) return true;
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 2 || (major === 2 && minor >= 5);
+}
+
 export function indexParams(metric: Metric, hybrid: boolean) {
   const params: { field_name: string; index_type: string; metric_type: string }[] = [
     { field_name: 'vector', index_type: 'AUTOINDEX', metric_type: metric },

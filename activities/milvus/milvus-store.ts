@@ -1,3 +1,4 @@
+import type { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
 import { MemflowError } from '../../src/errors';
 import { assertTenant, buildFilter } from './milvus-filter';
@@ -17,6 +18,7 @@ import {
   indexParams,
   parseIdentity,
   sameIdentity,
+  serverSupportsBm25,
   toEntity,
 } from './milvus-schema';
 import { checkStatus, isNotLoaded, wrapTransport } from './milvus-status';
@@ -36,16 +38,36 @@ export interface MilvusStoreOptions {
   address: string;
   token?: string;
   ssl?: boolean;
-  /** milvus-lite: serialize writes and flush after each batch (its WAL breaks under concurrent writes). */
+  /**
+   * lite: serialize writes and flush after each batch (its WAL breaks under concurrent writes).
+   * standalone: searches right after this store's own writes ask for Strong consistency, and dense
+   * searches set HNSW's `ef` (see SEARCH_EF).
+   */
   flavor: 'lite' | 'standalone';
   timeoutMs?: number;
 }
+
+/**
+ * How long after a write a standalone server's default (Bounded) search may still miss it: Milvus'
+ * `common.gracefulTime` (5 s) plus a margin. Strong costs up to one time tick (~200 ms) per search.
+ */
+const BOUNDED_STALENESS_MS = 6_000;
+
+/**
+ * HNSW candidate list size on standalone Milvus, whose AUTOINDEX is HNSW (M 18, efConstruction 240)
+ * searched with ef = limit unless told. Recall@10 with a 1-in-10 tenant filter (bench/search.ts):
+ * 100k chunks 0.89 / 0.97 / 0.977 and 20k chunks 0.79 / 0.92 / 0.955 at ef 10 / 64 / 128.
+ */
+export const SEARCH_EF = 128;
 
 /** The concrete collection's identity never changes, so it is cached; aliases are always resolved. */
 export class MilvusVectorStore implements VectorStore {
   private readonly client: MilvusClient;
   private readonly writes = new SerialQueue();
   private readonly known = new Map<string, CollectionInfo>();
+  private bm25?: Promise<boolean>;
+  /** When this store last wrote each concrete collection (standalone read-your-writes). */
+  private readonly lastWrite = new Map<string, number>();
 
   constructor(private readonly options: MilvusStoreOptions) {
     this.client = new MilvusClient({
@@ -72,6 +94,24 @@ export class MilvusVectorStore implements VectorStore {
 
   private write<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     return this.writes.run(() => this.call(operation, fn));
+  }
+
+  private wrote(collection: string): void {
+    this.lastWrite.set(collection, Date.now());
+  }
+
+  /**
+   * Standalone Milvus searches at the collection's Bounded consistency (up to 5 s stale, no wait);
+   * right after this store's own writes, Strong, so a write is visible to the next search here.
+   * Queries and counts are Strong already (the SDK's default for them). milvus-lite ignores levels.
+   */
+  private searchConsistency(collection: string): { consistency_level?: ConsistencyLevelEnum } {
+    if (this.options.flavor === 'lite') return {};
+    const at = this.lastWrite.get(collection);
+    // By name: the SDK reads `ConsistencyLevelEnum.Strong` (0) as unset and sends the collection's level.
+    return at !== undefined && Date.now() - at < BOUNDED_STALENESS_MS
+      ? { consistency_level: 'Strong' as unknown as ConsistencyLevelEnum }
+      : {};
   }
 
   private async flush(collection: string): Promise<void> {
@@ -112,9 +152,21 @@ export class MilvusVectorStore implements VectorStore {
     return info;
   }
 
+  /** Asks the server's version once: only servers that know BM25 may be sent a BM25 schema. */
+  private supportsBm25(): Promise<boolean> {
+    this.bm25 ??= this.call('getVersion', () => this.client.getVersion()).then(
+      (reply) => serverSupportsBm25(reply.version),
+      (err: unknown) => {
+        this.bm25 = undefined;
+        throw err;
+      },
+    );
+    return this.bm25;
+  }
+
   /** BM25 needs Milvus ≥ 2.5; older servers get a dense-only collection (recorded in its properties). */
   private async createWithFallback(name: string, identity: EmbeddingIdentity): Promise<boolean> {
-    for (const hybrid of [true, false]) {
+    for (const hybrid of (await this.supportsBm25()) ? [true, false] : [false]) {
       try {
         await this.write('createCollection', () =>
           this.client.createCollection({
@@ -151,6 +203,11 @@ export class MilvusVectorStore implements VectorStore {
     } catch (err) {
       if (err instanceof MemflowError && err.code === 'COLLECTION_NOT_FOUND') return undefined;
       throw err;
+    }
+    // Milvus 2.3 answers a describe by alias with the alias as the name: describe its target instead.
+    if (reply.collection_name === name && reply.aliases?.includes(name)) {
+      const target = await this.resolveAlias(name);
+      if (target !== undefined && target !== name) return this.describeCollection(target);
     }
     const identity = parseIdentity(reply.properties);
     if (!identity) {
@@ -248,6 +305,7 @@ export class MilvusVectorStore implements VectorStore {
         retryable: true,
       });
     }
+    this.wrote(info.name);
     await this.flush(info.name);
     return written;
   }
@@ -256,6 +314,7 @@ export class MilvusVectorStore implements VectorStore {
     if (ids.length === 0) return 0;
     const info = await this.requireCollection(collection);
     const reply = await this.write('delete', () => this.client.delete({ collection_name: info.name, ids }));
+    this.wrote(info.name);
     await this.flush(info.name);
     return Number(reply.delete_cnt);
   }
@@ -264,6 +323,7 @@ export class MilvusVectorStore implements VectorStore {
     const info = await this.requireCollection(collection);
     const expr = buildFilter(tenant, filter);
     const reply = await this.write('delete', () => this.client.delete({ collection_name: info.name, filter: expr }));
+    this.wrote(info.name);
     await this.flush(info.name);
     return Number(reply.delete_cnt);
   }
@@ -296,6 +356,8 @@ export class MilvusVectorStore implements VectorStore {
     this.assertVector(info, request.vector, request.identity.model, 'Query vector');
     const filter = buildFilter(request.tenant, request.filter);
     const outputFields = request.includeText ? [...META_FIELDS, 'text'] : META_FIELDS;
+    const consistency = this.searchConsistency(info.name);
+    const annParams = this.options.flavor === 'lite' ? undefined : { ef: Math.max(SEARCH_EF, request.limit) };
     const run = (): Promise<{ status: unknown; results: unknown }> =>
       request.hybridText && info.hybrid
         ? this.client.search({
@@ -304,7 +366,7 @@ export class MilvusVectorStore implements VectorStore {
               {
                 data: request.vector,
                 anns_field: 'vector',
-                params: { metric_type: info.identity.metric },
+                params: { metric_type: info.identity.metric, ...annParams },
                 expr: filter,
               },
               { data: request.hybridText, anns_field: 'sparse', params: { metric_type: 'BM25' }, expr: filter },
@@ -313,15 +375,18 @@ export class MilvusVectorStore implements VectorStore {
             filter,
             limit: request.limit,
             output_fields: outputFields,
+            ...consistency,
           })
         : this.client.search({
             collection_name: info.name,
             data: [request.vector],
             anns_field: 'vector',
             metric_type: info.identity.metric,
+            ...(annParams && { params: annParams }),
             filter,
             limit: request.limit,
             output_fields: outputFields,
+            ...consistency,
           });
     let reply;
     try {

@@ -46,6 +46,8 @@ export interface PrivateStackOptions {
   signal?: AbortSignal;
   /** An overall time limit (the benchmarks' `--timeout-minutes`): past it the stack is torn down and the run fails. */
   timeoutMinutes?: number;
+  /** Which Milvus to run (default `lite`); `standalone` installs PyPI Milvus 2.3 on first use. */
+  milvusFlavor?: MemflowConfig['milvus']['flavor'];
 }
 
 /** How long one cleanup may take (a worker drains in-flight activities for up to its grace time). */
@@ -92,7 +94,7 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: `memflow-${label}-${runId}`,
     MILVUS_ADDRESS: `127.0.0.1:${milvusPort}`,
-    MILVUS_FLAVOR: 'lite',
+    MILVUS_FLAVOR: options.milvusFlavor ?? 'lite',
     MEMFLOW_COLLECTION_PREFIX: `${label}_${runId}`,
     DATABASE_URL: database.toString(),
     MEMFLOW_LOG_LEVEL: parent.MEMFLOW_LOG_LEVEL || 'WARN',

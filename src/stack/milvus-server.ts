@@ -6,7 +6,7 @@ import type { MemflowConfig } from '../config';
 import { MemflowError } from '../errors';
 import { isPortFree, waitUntil } from './net';
 import type { ProcessRecord } from './processes';
-import { runningRecord, startDetached, stopProcess, tailFile } from './processes';
+import { readRecord, runningRecord, startDetached, stopProcess, tailFile } from './processes';
 
 export const MILVUS = 'milvus';
 
@@ -57,6 +57,12 @@ export async function startMilvus(
 ): Promise<{ record: ProcessRecord; started: boolean }> {
   const existing = runningRecord(config.paths.run, MILVUS);
   if (existing) {
+    if (existing.command !== milvusLiteBinary) {
+      throw new MemflowError(
+        'PORT_TAKEN',
+        `This home already runs another Milvus (${existing.command}); run \`memflow stack down\` before switching MILVUS_FLAVOR.`,
+      );
+    }
     await waitUntil('Milvus', async () => (await checkMilvus(config)) >= 0, { timeoutMs: 30_000 });
     return { record: existing, started: false };
   }
@@ -84,7 +90,14 @@ export async function startMilvus(
   return { record, started: true };
 }
 
-/** milvus-lite treats SIGTERM as a crash; SIGINT flushes its WAL and exits cleanly. */
+/**
+ * Stops this home's Milvus, lite or standalone. milvus-lite treats SIGTERM as a crash; SIGINT
+ * flushes its WAL and exits cleanly. Standalone 2.3 starts its graceful stop on SIGINT but, once a
+ * collection has been loaded, hangs in it for good (its own stop timeouts do not end it): it gets
+ * SIGKILL after 15 s. That loses no acknowledged write (they are in its RocksMQ log on disk) but
+ * leaves its etcd sessions to expire, so the next start on the same data takes about a minute.
+ */
 export function stopMilvus(config: MemflowConfig) {
-  return stopProcess(config.paths.run, MILVUS, 'SIGINT');
+  const standalone = path.basename(readRecord(config.paths.run, MILVUS)?.command ?? '') === 'milvus';
+  return stopProcess(config.paths.run, MILVUS, 'SIGINT', standalone ? 15_000 : 20_000);
 }

@@ -30,11 +30,22 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export async function waitUntil(
   what: string,
   probe: () => Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; hint?: () => string },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    hint?: () => string;
+    /** Checked before each probe: a reason (e.g. the process exited) stops the wait at once. */
+    giveUp?: () => string | undefined;
+  },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError = 'not ready';
   while (Date.now() < deadline) {
+    const reason = options.giveUp?.();
+    if (reason !== undefined) {
+      const hint = options.hint ? `\n${options.hint()}` : '';
+      throw new MemflowError('SERVICE_UNHEALTHY', `${what} did not start: ${reason}.${hint}`);
+    }
     try {
       if (await probe()) return;
     } catch (err) {

@@ -6,6 +6,8 @@ import { errorMessage } from '../errors';
 import { prepareLocalModels } from '../models/embedding-models';
 import { ensureStackInstalled, isStackInstalled } from './install';
 import { MILVUS, checkMilvus, startMilvus, stopMilvus } from './milvus-server';
+import { ensureMilvusStandaloneInstalled } from './milvus-standalone-install';
+import { startMilvusStandalone } from './milvus-standalone-server';
 import { runningRecord } from './processes';
 import { TEMPORAL, checkTemporal, ensureSearchAttributes, startTemporal, stopTemporal } from './temporal-server';
 import { WORKER, stopWorker } from './worker-process';
@@ -28,8 +30,9 @@ export interface StackStatus {
 export type Log = (line: string) => void;
 
 /**
- * Brings the stack up, idempotently: installs the venv once, starts Temporal and Milvus unless
- * they already run, makes sure the database exists and is migrated, registers search attributes.
+ * Brings the stack up, idempotently: installs the venv once, starts Temporal and Milvus (milvus-lite,
+ * or Milvus standalone 2.3 when MILVUS_FLAVOR=standalone, installed on first use) unless they
+ * already run, makes sure the database exists and is migrated, registers search attributes.
  * In `external` mode nothing is started: every service is only health-checked.
  */
 export async function stackUp(config: MemflowConfig, log: Log): Promise<StackStatus> {
@@ -42,9 +45,12 @@ export async function stackUp(config: MemflowConfig, log: Log): Promise<StackSta
     log(
       `${temporal.started ? 'started' : 'already running'}: Temporal ${config.temporal.address} (pid ${temporal.record.pid})`,
     );
-    const milvus = await startMilvus(config, bins.milvusLite);
+    const milvus =
+      config.milvus.flavor === 'standalone'
+        ? await startMilvusStandalone(config, ensureMilvusStandaloneInstalled(config, log))
+        : await startMilvus(config, bins.milvusLite);
     log(
-      `${milvus.started ? 'started' : 'already running'}: Milvus ${config.milvus.address} (pid ${milvus.record.pid})`,
+      `${milvus.started ? 'started' : 'already running'}: Milvus ${config.milvus.flavor} ${config.milvus.address} (pid ${milvus.record.pid})`,
     );
     await prepareLocalModels(bins.sitePackages, config.embedding.modelsDir);
   }

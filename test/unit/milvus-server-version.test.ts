@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { serverSupportsBm25 } from '../../activities/milvus/milvus-schema';
+
+test('only servers that know BM25 get a BM25 schema: Milvus 2.3/2.4 would crash loading it', () => {
+  for (const version of ['v2.3.5-lite', 'v2.3.9', '2.4.15', 'v1.1.0']) assert.equal(serverSupportsBm25(version), false);
+  for (const version of ['milvus_lite-3.2.2', 'v2.5.0', 'v2.6.3', '3.0.0'])
+    assert.equal(serverSupportsBm25(version), true);
+});
+
+test('an unrecognised version (a managed service) is tried, with the create-time fallback', () => {
+  assert.equal(serverSupportsBm25('Zilliz Cloud'), true);
+  assert.equal(serverSupportsBm25(''), true);
+});
