@@ -25,6 +25,7 @@ import { MemflowClient } from '../src/client/memflow-client';
 import type { MemflowConfig } from '../src/config';
 import { loadConfig } from '../src/config';
 import { errorMessage } from '../src/errors';
+import { WORKER_ENV_DEFAULTS } from '../src/stack/worker-process';
 import {
   FIXTURE_QUESTIONS,
   forEachBounded,
@@ -108,7 +109,8 @@ function heapLimitMiB(env: NodeJS.ProcessEnv): number {
 
 /** The worker's environment: the stack's, with the flags' overrides. */
 function workerEnv(config: MemflowConfig, options: Options): NodeJS.ProcessEnv {
-  const extra: NodeJS.ProcessEnv = { ...options.workerEnv };
+  // As `memflow stack up` starts its worker (src/stack/worker-process.ts); --worker-env overrides.
+  const extra: NodeJS.ProcessEnv = { ...WORKER_ENV_DEFAULTS, ...options.workerEnv };
   if (options.maxCached !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCached);
   if (options.arena !== undefined) extra.EMBEDDING_MEMORY_ARENA = String(options.arena);
   if (options.heapMiB !== undefined)
