@@ -51,20 +51,25 @@ export async function checkMilvus(config: MemflowConfig): Promise<number> {
   }
 }
 
-export async function startMilvus(
+/**
+ * This home's running Milvus if it is `binary` (once healthy), or undefined when Milvus may be
+ * started: a different Milvus flavor running here, or anything else on the port, is a typed error.
+ */
+export async function runningMilvusOrFreePort(
   config: MemflowConfig,
-  milvusLiteBinary: string,
-): Promise<{ record: ProcessRecord; started: boolean }> {
+  binary: string,
+  healthyWithinMs: number,
+): Promise<ProcessRecord | undefined> {
   const existing = runningRecord(config.paths.run, MILVUS);
   if (existing) {
-    if (existing.command !== milvusLiteBinary) {
+    if (existing.command !== binary) {
       throw new MemflowError(
         'PORT_TAKEN',
         `This home already runs another Milvus (${existing.command}); run \`memflow stack down\` before switching MILVUS_FLAVOR.`,
       );
     }
-    await waitUntil('Milvus', async () => (await checkMilvus(config)) >= 0, { timeoutMs: 30_000 });
-    return { record: existing, started: false };
+    await waitUntil('Milvus', async () => (await checkMilvus(config)) >= 0, { timeoutMs: healthyWithinMs });
+    return existing;
   }
   const { host, port } = config.milvus;
   if (!(await isPortFree(host, port))) {
@@ -74,6 +79,16 @@ export async function startMilvus(
         'Stop that process or set MILVUS_ADDRESS to a free port.',
     );
   }
+  return undefined;
+}
+
+export async function startMilvus(
+  config: MemflowConfig,
+  milvusLiteBinary: string,
+): Promise<{ record: ProcessRecord; started: boolean }> {
+  const existing = await runningMilvusOrFreePort(config, milvusLiteBinary, 30_000);
+  if (existing) return { record: existing, started: false };
+  const { host, port } = config.milvus;
   const dataDir = path.join(config.paths.data, 'milvus');
   fs.mkdirSync(dataDir, { recursive: true });
   const record = startDetached({

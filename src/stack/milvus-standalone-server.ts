@@ -8,12 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MemflowConfig } from '../config';
-import { MemflowError } from '../errors';
-import { MILVUS, checkMilvus } from './milvus-server';
+import { MILVUS, checkMilvus, runningMilvusOrFreePort } from './milvus-server';
 import type { MilvusStandaloneFiles } from './milvus-standalone-install';
-import { freePort, isPortFree, waitUntil } from './net';
+import { freePort, waitUntil } from './net';
 import type { ProcessRecord } from './processes';
-import { isProcessAlive, runningRecord, startDetached, tailFile } from './processes';
+import { isProcessAlive, startDetached, tailFile } from './processes';
 
 /** Template placeholders that are listen ports, besides `proxy_port` (the API, MILVUS_ADDRESS). */
 const INTERNAL_PORTS = [
@@ -66,25 +65,9 @@ export async function startMilvusStandalone(
   config: MemflowConfig,
   files: MilvusStandaloneFiles,
 ): Promise<{ record: ProcessRecord; started: boolean }> {
-  const existing = runningRecord(config.paths.run, MILVUS);
-  if (existing) {
-    if (existing.command !== files.binary) {
-      throw new MemflowError(
-        'PORT_TAKEN',
-        `This home already runs another Milvus (${existing.command}); run \`memflow stack down\` before switching MILVUS_FLAVOR.`,
-      );
-    }
-    await waitUntil('Milvus', async () => (await checkMilvus(config)) >= 0, { timeoutMs: 120_000 });
-    return { record: existing, started: false };
-  }
-  const { host, port } = config.milvus;
-  if (!(await isPortFree(host, port))) {
-    throw new MemflowError(
-      'PORT_TAKEN',
-      `Port ${host}:${port} is taken by another process, so memflow cannot start Milvus there. ` +
-        'Stop that process or set MILVUS_ADDRESS to a free port.',
-    );
-  }
+  const existing = await runningMilvusOrFreePort(config, files.binary, 120_000);
+  if (existing) return { record: existing, started: false };
+  const { port } = config.milvus;
   const dir = path.join(config.paths.data, 'milvus-standalone');
   const [etcdPeer = 0, metrics = 0, ...internal] = await distinctFreePorts(INTERNAL_PORTS.length + 2, [port]);
   const ports = Object.fromEntries(INTERNAL_PORTS.map((name, i) => [name, internal[i]!]));
