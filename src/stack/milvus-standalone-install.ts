@@ -5,16 +5,20 @@
  * (2380), so two cannot run side by side; memflow unpacks the binary once per venv and runs it
  * itself (src/stack/milvus-standalone-server.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MemflowConfig } from '../config';
 import { REPO_ROOT } from '../config';
 import { MemflowError } from '../errors';
-import { ensureStackInstalled, runInstallStep, stackBinaries } from './install';
+import {
+  ensureStackInstalled,
+  installMarkerMatches,
+  runInstallStep,
+  stackBinaries,
+  writeInstallMarker,
+} from './install';
 
 const REQUIREMENTS = path.join(REPO_ROOT, 'stack', 'requirements-milvus-standalone.txt');
-const MARKER = '.memflow-installed';
 
 export interface MilvusStandaloneFiles {
   /** The server binary (`milvus run standalone`). */
@@ -41,19 +45,14 @@ export function milvusStandaloneFiles(config: MemflowConfig): MilvusStandaloneFi
   };
 }
 
-function requirementsDigest(): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(REQUIREMENTS)).digest('hex');
-}
-
 /** True when the wheel named in stack/requirements-milvus-standalone.txt is installed and unpacked. */
 export function isMilvusStandaloneInstalled(config: MemflowConfig): boolean {
   const files = milvusStandaloneFiles(config);
-  try {
-    const marker = fs.readFileSync(path.join(unpackDir(config), MARKER), 'utf8').trim();
-    return marker === requirementsDigest() && fs.existsSync(files.binary) && fs.existsSync(files.configTemplate);
-  } catch {
-    return false;
-  }
+  return (
+    installMarkerMatches(unpackDir(config), [REQUIREMENTS]) &&
+    fs.existsSync(files.binary) &&
+    fs.existsSync(files.configTemplate)
+  );
 }
 
 /** Decompresses every `<name>.lzma` of the wheel's data/bin into the target folder, executable. */
@@ -99,7 +98,7 @@ export function ensureMilvusStandaloneInstalled(
     log,
     `unpack ${packed}/*.lzma → ${target}/bin`,
   );
-  fs.writeFileSync(path.join(staging, MARKER), `${requirementsDigest()}\n`);
+  writeInstallMarker(staging, [REQUIREMENTS]);
   if (!isMilvusStandaloneInstalled(config)) {
     fs.rmSync(target, { recursive: true, force: true });
     try {
