@@ -1,18 +1,31 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
-/** LLM calls: a short heartbeat notices a dead worker quickly; attempts are bounded. */
+/** LLM calls: bounded attempts with backoff (429 `retry-after` overrides the interval). */
+const LLM_RETRY: RetryPolicy = {
+  initialInterval: '500ms',
+  backoffCoefficient: 2,
+  maximumInterval: '10s',
+  maximumAttempts: 4,
+};
+/** Milvus and Postgres: retried a little longer (a service restart takes seconds). */
+const STORE_RETRY: RetryPolicy = {
+  initialInterval: '200ms',
+  backoffCoefficient: 2,
+  maximumInterval: '5s',
+  maximumAttempts: 8,
+};
+
+/** LLM calls: a short heartbeat notices a dead worker quickly. */
 export const llm = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '10s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
+  retry: LLM_RETRY,
 });
 
-/** Milvus and Postgres: quick calls, retried a little longer (a service restart takes seconds). */
-export const stores = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 8 },
-});
+/** Milvus and Postgres as ordinary activities: what sessions started before local steps replay. */
+export const stores = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: STORE_RETRY });
 
 /**
  * The same Milvus and Postgres steps as local activities: they run on the worker inside the turn's
@@ -22,7 +35,7 @@ export const stores = proxyActivities<Activities>({
 export const localStores = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   localRetryThreshold: '5s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 8 },
+  retry: STORE_RETRY,
 });
 
 /**
@@ -33,7 +46,7 @@ export const localStores = proxyLocalActivities<Activities>({
 export const localLlm = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2m',
   localRetryThreshold: '10s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
+  retry: LLM_RETRY,
 });
 
 export const tools = proxyActivities<Activities>({
