@@ -23,7 +23,7 @@ import { assertStored, describeBreakdown, ingestDirectly, ingestThroughWorkflow 
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, gitRevision, machineInfo } from './support/results';
-import { UsageError } from './support/cli-options';
+import { UsageError, parseOrExplain } from './support/cli-options';
 
 const GOAL = 0.85;
 const USAGE =
@@ -134,13 +134,8 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log: Log = (line) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

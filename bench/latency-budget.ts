@@ -30,7 +30,7 @@ import type { ChatBench, Percentiles, StepSpan } from './support/turn-latency-st
 import { percentiles, startChatBench } from './support/turn-latency-stack';
 import type { TurnTimeline } from './support/turn-timeline';
 import { turnTimelines } from './support/turn-timeline';
-import { integer } from './support/cli-options';
+import { integer, parseOrExplain } from './support/cli-options';
 
 const USAGE =
   'Usage: node --import tsx bench/latency-budget.ts [--turns N (60)] [--warmup W (5)] [--micro M (200)] ' +
@@ -224,13 +224,8 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log = (line: string) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

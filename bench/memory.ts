@@ -40,7 +40,7 @@ import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { stackEnv } from './support/stack-env';
 import { rssMiB, spawnWorkerChild } from './support/worker-child';
-import { UsageError, integer } from './support/cli-options';
+import { UsageError, integer, parseOrExplain } from './support/cli-options';
 
 const GOAL_MB = 600;
 const TURN_TIMEOUT_MS = 60_000;
@@ -215,13 +215,8 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log: Log = (line) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

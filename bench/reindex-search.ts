@@ -41,7 +41,7 @@ import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import type { LatencySummary, SearchSample } from './support/search-load';
 import { FIXTURE_QUESTIONS, POSTGRES_QUESTIONS, nowMs, startSearchLoad, summarize } from './support/search-load';
-import { integer } from './support/cli-options';
+import { integer, parseOrExplain } from './support/cli-options';
 
 const NEW_MODEL = 'paraphrase-minilm-l3-v2';
 const TENANTS = ['alpha', 'beta', 'gamma'];
@@ -331,13 +331,8 @@ function describeSample(s: SearchSample, origin: number): string {
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log: Log = (line) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

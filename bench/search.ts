@@ -21,7 +21,7 @@ import { errorMessage } from '../src/errors';
 import { MILVUS } from '../src/stack/milvus-server';
 import { ensureMilvusStandaloneInstalled } from '../src/stack/milvus-standalone-install';
 import { runningRecord } from '../src/stack/processes';
-import { UsageError, integer } from './support/cli-options';
+import { UsageError, integer, parseOrExplain } from './support/cli-options';
 import { startCpuMeter } from './support/cpu-meter';
 import {
   folderMiB,
@@ -236,13 +236,8 @@ function installableFlavors(options: Options, log: Log): Flavor[] {
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log: Log = (line) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

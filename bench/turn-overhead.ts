@@ -30,7 +30,7 @@ import { appendResult, formatTable, gitRevision, machineInfo } from './support/r
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, RecentTurns } from './support/turn-latency-stack';
 import { inProcessTurn, percentiles, startChatBench } from './support/turn-latency-stack';
-import { integer } from './support/cli-options';
+import { integer, parseOrExplain } from './support/cli-options';
 
 const USAGE =
   'Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)] [--latencies 0,100] ' +
@@ -218,13 +218,8 @@ function analyze(run: LatencyRun) {
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log = (line: string) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

@@ -40,7 +40,7 @@ import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { ingestTimings } from './support/workflow-timings';
-import { UsageError } from './support/cli-options';
+import { UsageError, parseOrExplain } from './support/cli-options';
 
 const P99_LIMIT_MS = 300;
 /** A turn without a reply after this long counts as failed (it goes on in the background). */
@@ -326,13 +326,8 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseOrExplain(parseOptions, USAGE);
+  if (!options) return 2;
   const log: Log = (line) => console.error(`[bench] ${line}`);
   const startedAt = new Date();
   const machine = machineInfo();

@@ -9,3 +9,16 @@ export function integer(name: string, value: string | undefined, fallback: numbe
     throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
   return n;
 }
+
+/**
+ * Parses a benchmark's flags; on a bad flag prints the message and the usage line and returns
+ * undefined (the caller exits 2).
+ */
+export function parseOrExplain<T>(parse: (argv: string[]) => T, usage: string): T | undefined {
+  try {
+    return parse(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    return undefined;
+  }
+}
