@@ -197,44 +197,56 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
 });
 
 describe('a worker killed while the executor waits on the LLM', () => {
-  test('the turn completes on a new worker and history holds exactly one reply', async () => {
-    const model = await startScriptedModel();
-    const config = chatConfig(model, 'chat-kill', { LLM_TIMEOUT_MS: '20000' });
-    const tenant = newTenant();
-    const env = {
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      OPENAI_BASE_URL: model.server.url,
-      OPENAI_API_KEY: 'test-key',
-      LLM_MODEL: 'fake-model',
-      LLM_TIMEOUT_MS: '20000',
-    };
-    let worker = await spawnWorker(env);
-    const client = await MemflowClient.connect(config);
-    try {
-      await ingestFor({ client, config }, tenant, [path.join(CORPUS, 'aurora-kettle-warranty.md')]);
-      let executorCalls = 0;
-      let releaseFirst: () => void = () => undefined;
-      model.beforeExecutor = async () => {
-        executorCalls += 1;
-        if (executorCalls === 1) await new Promise<void>((resolve) => (releaseFirst = resolve)); // hangs until the worker is dead
+  // Ordinary LLM activities: the planner's result is in history, only the executor runs again. Local
+  // LLM steps (`llmSteps: 'local'`): the whole turn is one workflow task, so the new worker replays
+  // the task from its start — the turn still lands once.
+  for (const llmSteps of ['activity', 'local'] as const) {
+    test(`${llmSteps} LLM steps: the turn completes on a new worker and history holds exactly one reply`, async () => {
+      const model = await startScriptedModel();
+      const config = chatConfig(model, `chat-kill-${llmSteps}`, { LLM_TIMEOUT_MS: '20000' });
+      const tenant = newTenant();
+      const env = {
+        TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+        OPENAI_BASE_URL: model.server.url,
+        OPENAI_API_KEY: 'test-key',
+        LLM_MODEL: 'fake-model',
+        LLM_TIMEOUT_MS: '20000',
       };
-      const turn = client.chat(tenant, 'crash', 'How long is the Aurora Kettle warranty?', { requestId: 'crash-1' });
-      await waitFor(async () => (executorCalls > 0 ? true : undefined), 'the executor call');
-      worker.kill('SIGKILL');
-      await waitForExit(worker);
-      releaseFirst();
-      worker = await spawnWorker(env);
-      const reply = await turn;
-      assert.equal(reply.citations[0]?.source, 'aurora-kettle-warranty.md');
-      assert.equal(executorCalls, 2, 'the lost call was made again, once');
-      const history = await client.history(tenant, 'crash');
-      assert.equal(history.turnCount, 1);
-      assert.equal(history.turns.filter((t) => t.requestId === 'crash-1').length, 1);
-    } finally {
-      worker.kill('SIGTERM');
-      await waitForExit(worker);
-      await client.close();
-      await model.server.close();
-    }
-  });
+      let worker = await spawnWorker(env);
+      const client = await MemflowClient.connect(config);
+      try {
+        await ingestFor({ client, config }, tenant, [path.join(CORPUS, 'aurora-kettle-warranty.md')]);
+        let executorCalls = 0;
+        let releaseFirst: () => void = () => undefined;
+        model.beforeExecutor = async () => {
+          executorCalls += 1;
+          if (executorCalls === 1) await new Promise<void>((resolve) => (releaseFirst = resolve)); // hangs until the worker is dead
+        };
+        const plannerBefore = model.count('planner');
+        const turn = client.chat(tenant, 'crash', 'How long is the Aurora Kettle warranty?', {
+          requestId: 'crash-1',
+          session: { llmSteps },
+        });
+        await waitFor(async () => (executorCalls > 0 ? true : undefined), 'the executor call');
+        worker.kill('SIGKILL');
+        await waitForExit(worker);
+        releaseFirst();
+        worker = await spawnWorker(env);
+        const reply = await turn;
+        assert.equal(reply.citations[0]?.source, 'aurora-kettle-warranty.md');
+        assert.equal(executorCalls, 2, 'the lost call was made again, once');
+        // A completed planner activity is not run again; a local planner is, once, with its task.
+        assert.equal(model.count('planner') - plannerBefore, llmSteps === 'local' ? 2 : 1);
+        const history = await client.history(tenant, 'crash');
+        assert.equal(history.turnCount, 1);
+        assert.equal(history.turns.filter((t) => t.requestId === 'crash-1').length, 1);
+        assert.equal(history.turns[0]?.answer, reply.answer);
+      } finally {
+        worker.kill('SIGTERM');
+        await waitForExit(worker);
+        await client.close();
+        await model.server.close();
+      }
+    });
+  }
 });
