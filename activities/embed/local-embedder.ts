@@ -1,8 +1,9 @@
-import { AutoModel, mean_pooling } from '@huggingface/transformers';
+import { AutoModel, AutoTokenizer, env, mean_pooling } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, PretrainedModelOptions, Tensor } from '@huggingface/transformers';
 import { MemflowError } from '../../src/errors';
 import type { Embedder } from './embedder';
-import { countTokens, loadLocalTokenizer, resolveLocalModel, useLocalModelsOnly } from './local-model';
+import type { LocalModel } from './local-model';
+import { resolveLocalModel } from './local-model';
 
 export interface LocalEmbedderOptions {
   /** A registered model name or alias, e.g. `all-minilm-l6-v2`. */
@@ -40,6 +41,18 @@ export function onnxSessionOptions(
     ...(options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads }),
     ...(options.memoryArena === true ? {} : { enableCpuMemArena: false, enableMemPattern: false }),
   };
+}
+
+/** Points transformers.js at local files only: models are installed by `memflow stack up`, never downloaded. */
+export function useLocalModelsOnly(): void {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+}
+
+/** The model's tokenizer, read from its folder (an absolute path, so env.localModelPath stays untouched). */
+export async function loadLocalTokenizer(model: LocalModel): Promise<PreTrainedTokenizer> {
+  useLocalModelsOnly();
+  return AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
 }
 
 /**
@@ -110,7 +123,7 @@ export async function createLocalEmbedder(options: LocalEmbedderOptions): Promis
       return vectors;
     },
     countTokens(text) {
-      return countTokens(tokenizer, text);
+      return tokenizer.encode(text, { add_special_tokens: false }).length;
     },
     async close() {
       await serialized(() => model.dispose());

@@ -1,6 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { AutoTokenizer, env } from '@huggingface/transformers';
-import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { MemflowError } from '../../src/errors';
 import { getEmbeddingModel, localModelProblems } from '../../src/models/embedding-models';
 import type { EmbeddingModelSpec } from '../../src/models/embedding-models';
@@ -29,19 +29,16 @@ export function resolveLocalModel(options: { model: string; modelsDir: string })
   return { spec, dir };
 }
 
-/** Points transformers.js at local files only: models are installed by `memflow stack up`, never downloaded. */
-export function useLocalModelsOnly(): void {
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-}
-
-/** The model's tokenizer, read from its folder (an absolute path, so env.localModelPath stays untouched). */
-export async function loadLocalTokenizer(model: LocalModel): Promise<PreTrainedTokenizer> {
-  useLocalModelsOnly();
-  return AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
-}
-
-/** Tokens the model sees for `text`, special tokens excluded (the `Embedder.countTokens` contract). */
-export function countTokens(tokenizer: PreTrainedTokenizer, text: string): number {
-  return tokenizer.encode(text, { add_special_tokens: false }).length;
+/**
+ * Counts the tokens the model sees for a text, special tokens excluded (the `Embedder.countTokens`
+ * contract), with `@huggingface/tokenizers` on the model's `tokenizer.json`: the tokenizer
+ * transformers.js itself wraps, so the counts (and the chunk boundaries and ids built on them) are
+ * the ones the model's own tokenizer gives (test/unit/local-embedder.test.ts compares them), without
+ * loading transformers.js into the caller's thread: that costs the Temporal worker's main thread
+ * ~110 MiB for a synchronous `countTokens` (bench/README.md, memory).
+ */
+export function loadTokenCounter(model: LocalModel): (text: string) => number {
+  const read = (file: string): object => JSON.parse(fs.readFileSync(path.join(model.dir, file), 'utf8')) as object;
+  const tokenizer = new Tokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
+  return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
 }

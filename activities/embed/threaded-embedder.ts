@@ -6,7 +6,7 @@ import type { Embedder } from './embedder';
 import type { EmbedThreadData, FromEmbedThread, ToEmbedThread } from './embed-thread-protocol';
 import { fromThreadError, unpackVectors } from './embed-thread-protocol';
 import type { LocalEmbedderOptions } from './local-embedder';
-import { countTokens, loadLocalTokenizer, resolveLocalModel } from './local-model';
+import { loadTokenCounter, resolveLocalModel } from './local-model';
 
 const ENTRY = path.join(__dirname, 'embed-thread-entry.js');
 
@@ -137,7 +137,8 @@ const terminators = new WeakMap<Embedder, () => Promise<void>>();
  * A local ONNX model behind the `Embedder` interface whose forward passes run in a worker thread,
  * so the caller's event loop (the Temporal worker's: queries, workflow tasks, chat turns) keeps
  * turning while a batch embeds. Vectors cross as float64, so they are the numbers the in-thread
- * embedder returns. `countTokens` stays synchronous with a copy of the tokenizer in this thread.
+ * embedder returns. `countTokens` stays synchronous, with the model's tokenizer in this thread (`loadTokenCounter`,
+ * without transformers.js).
  *
  * Load errors reject as `createLocalEmbedder`'s do (`MODEL_UNKNOWN`, `MODEL_NOT_INSTALLED`), and
  * embed errors keep their type. If the thread dies, its pending calls reject with an
@@ -163,14 +164,18 @@ export async function createThreadedLocalEmbedder(options: LocalEmbedderOptions)
   };
 
   const first = start();
-  const [tokenizer, identity] = await Promise.allSettled([loadLocalTokenizer(local), first.ready]);
-  if (tokenizer.status === 'rejected' || identity.status === 'rejected') {
+  let countTokens: (text: string) => number;
+  let identity: EmbeddingIdentity;
+  try {
+    countTokens = loadTokenCounter(local);
+    identity = await first.ready;
+  } catch (error) {
     await first.terminate(true);
-    throw tokenizer.status === 'rejected' ? tokenizer.reason : (identity as PromiseRejectedResult).reason;
+    throw error;
   }
 
   const embedder: Embedder = {
-    identity: identity.value,
+    identity,
     async embed(texts) {
       if (closed) throw new Error(`The embedder for ${data.model} is closed; create a new one.`);
       if (texts.length === 0) return [];
@@ -179,7 +184,7 @@ export async function createThreadedLocalEmbedder(options: LocalEmbedderOptions)
       return current.embed(texts);
     },
     countTokens(text) {
-      return countTokens(tokenizer.value, text);
+      return countTokens(text);
     },
     async close() {
       closed = true;

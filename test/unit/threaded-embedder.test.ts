@@ -102,6 +102,28 @@ describe('threaded local embedder on the real ONNX models', { skip }, () => {
     });
   }
 
+  it("counts tokens in this thread (tokenizers.js alone) exactly as the model's transformers.js tokenizer does", () => {
+    // Chunk boundaries and chunk ids follow these counts: a difference would re-chunk documents.
+    const corpus = path.resolve(__dirname, '../fixtures/corpus');
+    const texts = [
+      ...SAMPLES,
+      'Straße, ﬁne ligatures ①, Ⅻ, ǅ, ΐ, full-width ＡＢＣ, zero\u200bwidth, BOM\ufeff, NUL\u0000',
+      '日本語のテキスト 中文 한국어 العربية עברית हिन्दी',
+      '👩‍👩‍👧 family 🏳️‍🌈 flag\ttab\r\nCRLF   spaces',
+      'x'.repeat(500),
+    ];
+    for (const file of fs.readdirSync(corpus)) {
+      const text = fs.readFileSync(path.join(corpus, file), 'utf8');
+      texts.push(text, ...text.split(/\n\s*\n/));
+    }
+    for (const model of MODELS) {
+      const local = inThread.get(model)!;
+      const remote = threaded.get(model)!;
+      const differing = texts.filter((text) => remote.countTokens(text) !== local.countTokens(text));
+      assert.deepEqual(differing, [], `${model}: ${differing.length} of ${texts.length} texts counted differently`);
+    }
+  });
+
   it('keeps the event loop turning while 3×32 long texts embed, where the in-thread embedder stalls it', async (t) => {
     const embedder = threaded.get('all-minilm-l6-v2')!;
     const texts = longTexts(96);
