@@ -121,6 +121,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       run: path.join(home, 'run'),
       logs: path.join(home, 'logs'),
       data: path.join(home, 'data'),
+      /** Prebuilt workflow bundles, one per version of the workflow sources (src/temporal/workflow-bundle.ts). */
+      workflowBundles: path.join(home, 'cache', 'workflow-bundles'),
       migrations: path.join(REPO_ROOT, 'migrations'),
     },
   };

@@ -22,7 +22,8 @@ export type MemflowErrorCode =
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
   | 'TURN_FAILED'
-  | 'EMBED_THREAD_EXITED';
+  | 'EMBED_THREAD_EXITED'
+  | 'WORKFLOW_BUNDLE_FAILED';
 
 export class MemflowError extends Error {
   readonly code: MemflowErrorCode;

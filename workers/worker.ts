@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { WORKER_READY_LINE } from '../src/stack/worker-process';
 import { connectWorker } from '../src/temporal/connection';
+import { workflowBundle } from '../src/temporal/workflow-bundle';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -40,12 +41,12 @@ export async function createWorker(
   const embedders = createEmbedderRegistry(config);
   const queryCache = new QueryEmbeddingCache({ maxEntries: 5000, ttlMs: 30 * 60_000 });
   const llm = chatModelFromConfig(config.llm);
-  const connection = await connectWorker(config);
+  const [connection, bundle] = await Promise.all([connectWorker(config), workflowBundle(config.paths.workflowBundles)]);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    workflowBundle: bundle,
     activities: createActivities({
       db,
       vectors,

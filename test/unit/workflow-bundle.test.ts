@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { workflowSourceDigest } from '../../src/temporal/workflow-bundle';
+
+describe('workflow bundle digest', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bundle-digest-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const write = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+  };
+
+  it('changes with any source the workflows could import, and only with those', () => {
+    write('workflows/index.ts', "export * from './chat';\n");
+    write('activities/chat/pin-index.ts', 'export const a = 1;\n');
+    write('src/errors.ts', 'export const b = 2;\n');
+    const first = workflowSourceDigest(root);
+    assert.match(first, /^[0-9a-f]{16}$/);
+    assert.equal(workflowSourceDigest(root), first, 'stable for the same sources');
+
+    write('README.md', 'docs are not bundled');
+    write('test/unit/x.test.ts', 'tests are not bundled');
+    write('src/notes.txt', 'not a source file');
+    assert.equal(workflowSourceDigest(root), first);
+
+    const seen = new Set([first]);
+    for (const [file, text] of [
+      ['workflows/index.ts', "export * from './chat';\nexport * from './ingest';\n"],
+      ['activities/chat/pin-index.ts', 'export const a = 2;\n'],
+      ['src/errors.ts', 'export const b = 3;\n'],
+      ['src/new-module.ts', 'export {};\n'],
+      ['workflows/data.json', '{}'],
+    ] as const) {
+      write(file, text);
+      const digest = workflowSourceDigest(root);
+      assert.ok(!seen.has(digest), `${file} changed the digest`);
+      seen.add(digest);
+    }
+    fs.renameSync(path.join(root, 'src/new-module.ts'), path.join(root, 'src/renamed-module.ts'));
+    assert.ok(!seen.has(workflowSourceDigest(root)), 'a renamed file changes the digest');
+  });
+});
