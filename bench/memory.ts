@@ -2,9 +2,10 @@
  * Worker memory with many open chat sessions, on a private stack: the worker runs in a child process
  * of its own (`memflow worker`) so its RSS is read alone from /proc; the instant scripted LLM runs in
  * this process. `--max-cached W` sets its WORKER_MAX_CACHED_WORKFLOWS, `--arena on|off` its
- * EMBEDDING_MEMORY_ARENA, `--heap-mib H` its V8 heap limit (`--max-old-space-size`) and
+ * EMBEDDING_MEMORY_ARENA, `--heap-mib H` its V8 heap limit (`--max-old-space-size`; 0: Node's own) and
  * `--worker-env K=V` any other variable (e.g. glibc's MALLOC_TRIM_THRESHOLD_); unset, the worker
- * gets the configuration of this process (defaults: 500, off, Node's). N sessions are
+ * gets the configuration of this process, started as `memflow stack up` starts it (defaults: cache
+ * 500, arena off, heap 384 MiB, malloc trim; src/stack/worker-process.ts). N sessions are
  * opened with one turn each (bounded concurrency), then K random sessions get a second turn (with a
  * bounded cache, most were evicted and replay).
  * RSS is sampled when the worker starts, after the corpus is ingested (idle), after the sessions
@@ -25,7 +26,7 @@ import { MemflowClient } from '../src/client/memflow-client';
 import type { MemflowConfig } from '../src/config';
 import { loadConfig } from '../src/config';
 import { errorMessage } from '../src/errors';
-import { WORKER_ENV_DEFAULTS } from '../src/stack/worker-process';
+import { workerProcessEnv } from '../src/stack/worker-process';
 import {
   FIXTURE_QUESTIONS,
   forEachBounded,
@@ -91,7 +92,7 @@ function parseOptions(argv: string[]): Options {
     workerEnv,
     maxCached: v['max-cached'] === undefined ? undefined : integer('max-cached', v['max-cached'], 0, 0),
     arena: v.arena === undefined ? undefined : v.arena === 'on',
-    heapMiB: v['heap-mib'] === undefined ? undefined : integer('heap-mib', v['heap-mib'], 0, 64),
+    heapMiB: v['heap-mib'] === undefined ? undefined : integer('heap-mib', v['heap-mib'], 0, 0),
     concurrency: integer('concurrency', v.concurrency, 20, 1),
     secondTurns: Math.min(sessions, integer('second-turns', v['second-turns'], 100, 0)),
     timeoutMinutes: integer('timeout-minutes', v['timeout-minutes'], 20, 1),
@@ -109,13 +110,11 @@ function heapLimitMiB(env: NodeJS.ProcessEnv): number {
 
 /** The worker's environment: the stack's, with the flags' overrides. */
 function workerEnv(config: MemflowConfig, options: Options): NodeJS.ProcessEnv {
-  // As `memflow stack up` starts its worker (src/stack/worker-process.ts); --worker-env overrides.
-  const extra: NodeJS.ProcessEnv = { ...WORKER_ENV_DEFAULTS, ...options.workerEnv };
+  // As `memflow stack up` starts its worker (src/stack/worker-process.ts); the flags override.
+  const extra: NodeJS.ProcessEnv = { ...options.workerEnv };
   if (options.maxCached !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCached);
   if (options.arena !== undefined) extra.EMBEDDING_MEMORY_ARENA = String(options.arena);
-  if (options.heapMiB !== undefined)
-    extra.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${options.heapMiB}`.trim();
-  return stackEnv(config, extra);
+  return workerProcessEnv(stackEnv(config, extra), options.heapMiB ?? config.worker.heapMiB);
 }
 
 interface Sample {

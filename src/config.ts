@@ -68,6 +68,11 @@ const envSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Workflows (chat sessions) kept in the worker's cache; each costs roughly 300 KiB. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /**
+   * V8 heap limit (MiB, `--max-old-space-size`) `memflow stack up` starts the worker with; 0 keeps
+   * Node's default (src/stack/worker-process.ts `workerProcessEnv`).
+   */
+  WORKER_HEAP_MIB: z.coerce.number().int().min(0).default(384),
   MEMFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
@@ -115,7 +120,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
     logLevel: env.MEMFLOW_LOG_LEVEL,
-    worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS },
+    worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, heapMiB: env.WORKER_HEAP_MIB },
     paths: {
       venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
       run: path.join(home, 'run'),

@@ -12,13 +12,29 @@ export const WORKER_READY_LINE = 'memflow worker polling';
 export const WORKER = 'worker';
 
 /**
- * Starts `memflow worker` in the background (replacing a running one so code changes take effect).
- * The worker inherits this process's environment, so it sees the same configuration. glibc keeps
- * freed ONNX Runtime buffers unless told to trim: a 1 MiB threshold measured 50–160 MiB less RSS
- * for a worker with 1,000 sessions and no embedding slowdown (bench/README.md, memory).
+ * The environment `memflow worker` is started with by `memflow stack up` (and by the memory
+ * benchmark): `env` plus two memory settings measured with 1,000 open sessions (bench/README.md,
+ * memory) unless `env` sets them itself. glibc keeps freed ONNX Runtime buffers unless told to trim:
+ * `MALLOC_TRIM_THRESHOLD_=1048576` gave 50–160 MiB less RSS and no embedding slowdown. V8 sizes its
+ * heaps from the machine's memory (a 4 GiB limit on 24 GiB) and keeps the pages the turns' garbage
+ * grew: `heapMiB` (`WORKER_HEAP_MIB`, default 384; 0 leaves Node's default) becomes
+ * `--max-old-space-size` in NODE_OPTIONS, for every isolate of the worker (main, workflow and
+ * embedding threads): 583 vs 701 MiB settled, same turns/s, no errors.
  */
-export const WORKER_ENV_DEFAULTS: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: '1048576' };
+export function workerProcessEnv(env: NodeJS.ProcessEnv, heapMiB: number): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: '1048576', ...env };
+  const nodeOptions = merged.NODE_OPTIONS ?? '';
+  if (heapMiB > 0 && !/--max-old-space-size\b/.test(nodeOptions)) {
+    merged.NODE_OPTIONS = `${nodeOptions} --max-old-space-size=${heapMiB}`.trim();
+  }
+  return merged;
+}
 
+/**
+ * Starts `memflow worker` in the background (replacing a running one so code changes take effect).
+ * The worker inherits this process's environment, so it sees the same configuration, with the
+ * memory settings of `workerProcessEnv`.
+ */
 export async function restartWorker(config: MemflowConfig): Promise<ProcessRecord> {
   await stopWorker(config);
   return startDetached({
@@ -28,7 +44,7 @@ export async function restartWorker(config: MemflowConfig): Promise<ProcessRecor
     runDir: config.paths.run,
     logDir: config.paths.logs,
     cwd: REPO_ROOT,
-    env: { ...WORKER_ENV_DEFAULTS, ...process.env },
+    env: workerProcessEnv(process.env, config.worker.heapMiB),
   });
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config';
 import { MemflowError } from '../../src/errors';
+import { workerProcessEnv } from '../../src/stack/worker-process';
 
 test('defaults point at the local stack', () => {
   const config = loadConfig({});
@@ -60,4 +61,30 @@ test("EMBEDDING_MEMORY_ARENA: ONNX Runtime's memory arena is off unless turned o
     () => loadConfig({ EMBEDDING_MEMORY_ARENA: 'on' }),
     (err: unknown) => err instanceof MemflowError && /EMBEDDING_MEMORY_ARENA/.test(err.message),
   );
+});
+
+test('the worker is started with a bounded V8 heap and glibc trimming unless its environment says otherwise', () => {
+  assert.equal(loadConfig({}).worker.heapMiB, 384);
+  assert.equal(loadConfig({ WORKER_HEAP_MIB: '0' }).worker.heapMiB, 0);
+  assert.throws(
+    () => loadConfig({ WORKER_HEAP_MIB: '-1' }),
+    (err: unknown) => err instanceof MemflowError,
+  );
+
+  assert.deepEqual(workerProcessEnv({ PATH: '/bin' }, 384), {
+    PATH: '/bin',
+    MALLOC_TRIM_THRESHOLD_: '1048576',
+    NODE_OPTIONS: '--max-old-space-size=384',
+  });
+  assert.equal(
+    workerProcessEnv({ NODE_OPTIONS: '--enable-source-maps' }, 512).NODE_OPTIONS,
+    '--enable-source-maps --max-old-space-size=512',
+  );
+  // An explicit heap limit or trim threshold in the environment wins; 0 keeps Node's own limit.
+  assert.equal(
+    workerProcessEnv({ NODE_OPTIONS: '--max-old-space-size=2048' }, 384).NODE_OPTIONS,
+    '--max-old-space-size=2048',
+  );
+  assert.equal(workerProcessEnv({}, 0).NODE_OPTIONS, undefined);
+  assert.equal(workerProcessEnv({ MALLOC_TRIM_THRESHOLD_: '0' }, 0).MALLOC_TRIM_THRESHOLD_, '0');
 });
