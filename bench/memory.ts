@@ -5,7 +5,7 @@
  * EMBEDDING_MEMORY_ARENA, `--heap-mib H` its V8 heap limit (`--max-old-space-size`; 0: Node's own) and
  * `--worker-env K=V` any other variable (e.g. glibc's MALLOC_TRIM_THRESHOLD_); unset, the worker
  * gets the configuration of this process, started as `memflow stack up` starts it (defaults: cache
- * 500, arena off, heap 384 MiB, malloc trim; src/stack/worker-process.ts). N sessions are
+ * 250, arena off, heap 384 MiB, malloc trim; src/stack/worker-process.ts). N sessions are
  * opened with one turn each (bounded concurrency), then K random sessions get a second turn (with a
  * bounded cache, most were evicted and replay).
  * RSS is sampled when the worker starts, after the corpus is ingested (idle), after the sessions

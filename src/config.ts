@@ -66,8 +66,12 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** Workflows (chat sessions) kept in the worker's cache; each costs roughly 300 KiB. */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /**
+   * Workflows (chat sessions) kept in the worker's cache, ~140 KiB each with the default heap limit;
+   * the others replay from history on their next message (bench/README.md, memory: 250 keeps a
+   * worker with 1,000 open sessions near 510 MiB, 500 near 565, with no slower second turns).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
   /**
    * V8 heap limit (MiB, `--max-old-space-size`) `memflow stack up` starts the worker with; 0 keeps
    * Node's default (src/stack/worker-process.ts `workerProcessEnv`).
