@@ -6,7 +6,9 @@
  * scripted fake LLM answering after a fixed latency (0 and 100 ms by default), and versus the
  * floor: one Update round trip on the same session and server that the handler answers from its
  * cache (a repeated requestId under a new updateId: a full workflow task, no activity), the same
- * through update-with-start (what `chat` sends), and a `history` Query. Variants are interleaved
+ * through update-with-start (what `chat` sends), a `history` Query, and the turn's shape alone: an
+ * Update on a second worker whose handler runs four no-op local activities as a local turn runs its
+ * steps (bench/support/noop-turn-workflow.ts), the SDK's floor for that shape. Variants are interleaved
  * turn by turn so drift falls on all of them. Never fails on timings; exits 1 on the time limit.
  *
  * Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)]
@@ -31,11 +33,13 @@ import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, RecentTurns } from './support/turn-latency-stack';
 import { inProcessTurn, percentiles, startChatBench } from './support/turn-latency-stack';
 import { integer, parseOrExplain } from './support/cli-options';
+import type { NoopTurns } from './support/noop-turn-worker';
+import { startNoopTurns } from './support/noop-turn-worker';
 
 const USAGE =
   'Usage: node --import tsx bench/turn-overhead.ts [--turns N (100)] [--warmup W (10)] [--latencies 0,100] ' +
   '[--turns-per-session S (40)] [--timeout-minutes M (8)]';
-const VARIANTS = ['temporal', 'temporalLocal', 'inProcess', 'update', 'updateWithStart', 'query'] as const;
+const VARIANTS = ['temporal', 'temporalLocal', 'inProcess', 'update', 'updateWithStart', 'query', 'noopTurn'] as const;
 /** The two ways a turn runs through Temporal (see `ChatSessionInput.llmSteps`). */
 const TURN_VARIANTS = ['temporal', 'temporalLocal'] as const;
 type TurnVariant = (typeof TURN_VARIANTS)[number];
@@ -47,6 +51,7 @@ const LABELS: Record<Variant, string> = {
   update: 'floor: Update round trip (cached reply)',
   updateWithStart: 'floor: update-with-start (cached reply)',
   query: 'floor: history Query',
+  noopTurn: "floor: Update running a local turn's 4 steps as no-ops",
 };
 /** The anchor of the issue: a bare Update round trip on a local dev server. */
 const ANCHOR = { p50: 7, p99: 10 };
@@ -92,7 +97,14 @@ interface LatencyRun {
   loadAverage1m: number;
 }
 
-async function measure(bench: ChatBench, options: Options, llmLatencyMs: number, pids: number[], signal: AbortSignal) {
+async function measure(
+  bench: ChatBench,
+  noop: NoopTurns,
+  options: Options,
+  llmLatencyMs: number,
+  pids: number[],
+  signal: AbortSignal,
+) {
   const { client, tenant } = bench;
   const temporal = client.temporal;
   bench.setLlmLatency(llmLatencyMs);
@@ -109,6 +121,8 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
     sessionId = `overhead-${llmLatencyMs}-${sessions++}`;
     answered = (await client.chat(tenant, sessionId, FIXTURE_QUESTIONS[0]!)).requestId;
     await client.chat(tenant, `${sessionId}-local`, FIXTURE_QUESTIONS[0]!, { session: { llmSteps: 'local' } });
+    if (sessions > 1) await noop.newSession();
+    await noop.turn('warm');
     sessionTurns = 0;
   };
   const timed = async (variant: Variant, record: boolean, fn: () => Promise<unknown>) => {
@@ -164,6 +178,7 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
       }),
     );
     await timed('query', record, () => handle.query(historyQuery));
+    await timed('noopTurn', record, () => noop.turn(text));
   }
   const run: LatencyRun = { llmLatencyMs, samples, paired, sessions, cpu: meter?.stop(), loadAverage1m };
   for (let s = 0; s < sessions; s++) {
@@ -175,6 +190,7 @@ async function measure(bench: ChatBench, options: Options, llmLatencyMs: number,
 
 async function runBench(stack: PrivateStack, options: Options, log: (line: string) => void, signal: AbortSignal) {
   const bench = await startChatBench(stack, log);
+  const noop = await startNoopTurns(bench.config, bench.client.temporal, stack.runId);
   try {
     const pids = [
       process.pid,
@@ -183,10 +199,11 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
     const runs: LatencyRun[] = [];
     for (const latency of options.latencies) {
       log(`LLM latency ${latency} ms: ${options.warmup} warm-up + ${options.turns} measured iterations`);
-      runs.push(await measure(bench, options, latency, pids, signal));
+      runs.push(await measure(bench, noop, options, latency, pids, signal));
     }
     return { chunks: bench.chunks, runs };
   } finally {
+    await noop.close();
     await bench.close();
   }
 }
@@ -261,6 +278,13 @@ async function main(): Promise<number> {
     }
     console.log(
       `anchor ${ANCHOR.p50} ms p50 / ${ANCHOR.p99} ms p99 → this server's floor ${fmt(a.stats.update.p50)} / ${fmt(a.stats.update.p99)} ms`,
+    );
+    const shape = a.stats.noopTurn;
+    const local = a.turns.temporalLocal.overhead;
+    console.log(
+      `the local turn's shape with no-op steps: ${fmt(shape.p50)} / ${fmt(shape.p99)} ms p50/p99 = ` +
+        `${(shape.p50 / a.stats.update.p50).toFixed(2)}× / ${(shape.p99 / a.stats.update.p99).toFixed(2)}× the Update round trip; ` +
+        `llmSteps 'local' overhead beyond it: ${fmt(local.p50 - shape.p50)} ms p50`,
     );
   }
   const file = appendResult('turn-overhead', {
