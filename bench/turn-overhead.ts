@@ -121,7 +121,7 @@ async function measure(
     sessionId = `overhead-${llmLatencyMs}-${sessions++}`;
     answered = (await client.chat(tenant, sessionId, FIXTURE_QUESTIONS[0]!)).requestId;
     await client.chat(tenant, `${sessionId}-local`, FIXTURE_QUESTIONS[0]!, { session: { llmSteps: 'local' } });
-    if (sessions > 1) await noop.newSession();
+    await noop.newSession();
     await noop.turn('warm');
     sessionTurns = 0;
   };

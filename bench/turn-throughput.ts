@@ -9,7 +9,7 @@
  *
  * Usage: node --import tsx bench/turn-throughput.ts [--start-rate R (5)] [--step S (5)]
  *        [--step-seconds T (20)] [--max-rate M (60)] [--sessions N (50)] [--soak-seconds S (0)]
- *        [--arrivals poisson|fixed] [--questions unique|repeat] [--llm-steps activity|local]
+ *        [--arrivals poisson|fixed] [--questions unique|repeat] [--llm-steps activity|local] [--turns chat|noop]
  *        [--timeout-minutes M (20)]
  */
 import crypto from 'node:crypto';
@@ -41,6 +41,7 @@ import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
 import { ingestTimings } from './support/workflow-timings';
 import { UsageError, parseOrExplain } from './support/cli-options';
+import { startNoopTurns } from './support/noop-turn-worker';
 
 const P99_LIMIT_MS = 300;
 /** A turn without a reply after this long counts as failed (it goes on in the background). */
@@ -48,7 +49,7 @@ const TURN_TIMEOUT_MS = 30_000;
 const USAGE =
   'Usage: node --import tsx bench/turn-throughput.ts [--start-rate R (5)] [--step S (5)] [--step-seconds T (20)] ' +
   '[--max-rate M (60)] [--sessions N (50)] [--soak-seconds S (0)] [--arrivals poisson|fixed] ' +
-  '[--questions unique|repeat] [--llm-steps activity|local] [--timeout-minutes M (20)]';
+  '[--questions unique|repeat] [--llm-steps activity|local] [--turns chat|noop] [--timeout-minutes M (20)]';
 
 interface Options {
   startRate: number;
@@ -61,6 +62,11 @@ interface Options {
   questions: 'unique' | 'repeat';
   /** How the sessions run their LLM steps (`ChatSessionInput.llmSteps`). */
   llmSteps: 'activity' | 'local';
+  /**
+   * `chat`: memflow's chat turns. `noop`: the shape of an `llmSteps: 'local'` turn with no-op steps
+   * (bench/support/noop-turn-workflow.ts) on a second worker in this process: the SDK's ceiling.
+   */
+  turns: 'chat' | 'noop';
   timeoutMinutes: number;
 }
 
@@ -95,6 +101,7 @@ function parseOptions(argv: string[]): Options {
         'arrivals',
         'questions',
         'llm-steps',
+        'turns',
         'timeout-minutes',
       ].map((name) => [name, { type: 'string' as const }]),
     ),
@@ -110,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     arrivals: oneOf('arrivals', s('arrivals'), ['poisson', 'fixed'] as const),
     questions: oneOf('questions', s('questions'), ['unique', 'repeat'] as const),
     llmSteps: oneOf('llm-steps', s('llm-steps'), ['activity', 'local'] as const),
+    turns: oneOf('turns', s('turns'), ['chat', 'noop'] as const),
     timeoutMinutes: num('timeout-minutes', s('timeout-minutes'), 20, 1),
   };
   if (options.maxRate < options.startRate) throw new UsageError('--max-rate must be ≥ --start-rate.');
@@ -167,9 +175,11 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
   const worker = await createWorker(config);
   const running = worker.run();
   const client = await MemflowClient.connect(config);
+  const noop = options.turns === 'noop' ? await startNoopTurns(config, client.temporal, stack.runId) : undefined;
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
+      await noop?.close().catch((err: unknown) => log(`no-op worker stopped with ${errorMessage(err)}`));
       await client.close().catch(() => undefined);
       if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
       await running.catch((err: unknown) => log(`worker stopped with ${errorMessage(err)}`));
@@ -188,10 +198,12 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
     };
     const chat = (session: number, text: string) =>
       withTimeout(
-        client.chat(tenant, sessionId(session), text, {
-          requestId: crypto.randomUUID(),
-          session: { llmSteps: options.llmSteps },
-        }),
+        noop
+          ? noop.turn(text, session)
+          : client.chat(tenant, sessionId(session), text, {
+              requestId: crypto.randomUUID(),
+              session: { llmSteps: options.llmSteps },
+            }),
         TURN_TIMEOUT_MS,
         'turn',
       );
@@ -308,6 +320,8 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
       log(`soak: ${options.soakSeconds}s at ${rate}/s (80% of the knee)`);
       soak = await runStep(`soak ${rate}/s`, rate, options.soakSeconds);
     }
+    if (noop)
+      return { chunks, tenant, warmSeconds, steps, knee, soak, perTurn: {}, turnsOfSession0: 0, eventsPerTurn: 0 };
     // Where a turn's time goes, from the histories of a few sessions (after the timed region).
     const timings = await ingestTimings(client.temporal, chatWorkflowId(tenant, sessionId(0)));
     const history = await client.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId(0))).fetchHistory();
@@ -350,8 +364,12 @@ async function main(): Promise<number> {
     String(s.loadAverage1m),
     s.passed ? 'ok' : s.errors > 0 ? 'errors' : `p99 > ${P99_LIMIT_MS}`,
   ]);
+  const what =
+    options.turns === 'noop'
+      ? "No-op turn shape (an llmSteps 'local' turn's 4 local activities doing nothing) throughput"
+      : `Chat turn throughput (llmSteps '${options.llmSteps}')`;
   console.log(
-    `\nChat turn throughput: ${options.sessions} sessions, ${options.arrivals} arrivals, ${options.questions} questions, ` +
+    `\n${what}: ${options.sessions} sessions, ${options.arrivals} arrivals, ${options.questions} questions, ` +
       `${options.stepSeconds}s steps, instant fake LLM, ${run.chunks} chunks. Latency in ms from scheduled arrival.`,
   );
   console.log(
@@ -379,18 +397,21 @@ async function main(): Promise<number> {
   console.log(
     run.knee
       ? `\nknee: ${run.knee.offeredRate}/s offered, ${kneeRate}/s achieved, p99 ${run.knee.p99} ms` +
-          `${run.steps.at(-1)?.passed ? ' (the maximum rate: no knee reached)' : ''}; goal ≥ ${goal.turnsPerSecond}/s: ` +
-          `${(kneeRate ?? 0) >= goal.turnsPerSecond ? 'met' : 'not met'}`
+          `${run.steps.at(-1)?.passed ? ' (the maximum rate: no knee reached)' : ''}; ` +
+          (options.turns === 'noop'
+            ? `the SDK's ceiling for a turn's shape (the goal of ≥ ${goal.turnsPerSecond}/s is for chat turns)`
+            : `goal ≥ ${goal.turnsPerSecond}/s: ${(kneeRate ?? 0) >= goal.turnsPerSecond ? 'met' : 'not met'}`)
       : `\nknee: below the start rate ${options.startRate}/s`,
   );
   for (const s of run.steps.filter((x) => x.sampleErrors.length > 0))
     console.log(`errors at ${s.name}: ${s.sampleErrors.join(' | ')}`);
-  console.log(
-    `per turn, session s0 (${run.turnsOfSession0} turns, ${run.eventsPerTurn} history events per turn): ` +
-      Object.entries(run.perTurn)
-        .map(([type, t]) => `${type} queued ${t.queuedMs} run ${t.runMs} ms`)
-        .join(', '),
-  );
+  if (options.turns === 'chat')
+    console.log(
+      `per turn, session s0 (${run.turnsOfSession0} turns, ${run.eventsPerTurn} history events per turn): ` +
+        Object.entries(run.perTurn)
+          .map(([type, t]) => `${type} queued ${t.queuedMs} run ${t.runMs} ms`)
+          .join(', '),
+    );
   const file = appendResult('turn-throughput', {
     date: startedAt.toISOString(),
     elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
@@ -414,7 +435,10 @@ async function main(): Promise<number> {
       perTurnSession0: run.perTurn,
       historyEventsPerTurn: run.eventsPerTurn,
       goal,
-      meetsGoal: (kneeRate ?? 0) >= goal.turnsPerSecond && (run.soak === undefined || run.soak.errors === 0),
+      meetsGoal:
+        options.turns === 'chat' &&
+        (kneeRate ?? 0) >= goal.turnsPerSecond &&
+        (run.soak === undefined || run.soak.errors === 0),
     },
   });
   console.log(`results appended to ${file}`);

@@ -3,7 +3,7 @@
  * (bench/support/noop-turn-workflow.ts): the floor a chat turn's four local activities cannot go under.
  */
 import crypto from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { MemflowConfig } from '../../src/config';
 import { endNoopSession, noopTurnSession, noopTurnUpdate } from './noop-turn-workflow';
@@ -14,9 +14,9 @@ export interface NoopActivities {
 }
 
 export interface NoopTurns {
-  /** One Update through the no-op turn shape on the current session. */
-  turn(text: string): Promise<unknown>;
-  /** Ends the current session and starts a new one (as the real turns change sessions). */
+  /** One Update through the no-op turn shape on session `session` (0 unless given), started on first use. */
+  turn(text: string, session?: number): Promise<unknown>;
+  /** Ends every session; the next turns start new ones (as the real turns change sessions). */
   newSession(): Promise<void>;
   close(): Promise<void>;
 }
@@ -33,18 +33,33 @@ export async function startNoopTurns(config: MemflowConfig, client: Client, runI
     activities,
   });
   const running = worker.run();
-  let sessions = 0;
-  const start = () =>
-    client.workflow.start(noopTurnSession, { taskQueue, workflowId: `noop-turn-${runId}-${sessions++}` });
-  let handle = await start();
+  let generation = 0;
+  const handles = new Map<number, Promise<WorkflowHandle<typeof noopTurnSession>>>();
+  const handleOf = (session: number) => {
+    let handle = handles.get(session);
+    if (!handle) {
+      handle = client.workflow.start(noopTurnSession, {
+        taskQueue,
+        workflowId: `noop-turn-${runId}-${generation}-${session}`,
+      });
+      handles.set(session, handle);
+    }
+    return handle;
+  };
+  const endAll = async () => {
+    const ending = [...handles.values()];
+    handles.clear();
+    generation += 1;
+    await Promise.allSettled(ending.map(async (h) => (await h).signal(endNoopSession)));
+  };
   return {
-    turn: (text) => handle.executeUpdate(noopTurnUpdate, { args: [text], updateId: crypto.randomUUID() }),
-    async newSession() {
-      await handle.signal(endNoopSession);
-      handle = await start();
+    async turn(text, session = 0) {
+      const handle = await handleOf(session);
+      return handle.executeUpdate(noopTurnUpdate, { args: [text], updateId: crypto.randomUUID() });
     },
+    newSession: endAll,
     async close() {
-      await handle.signal(endNoopSession).catch(() => undefined);
+      await endAll();
       worker.shutdown();
       await running;
       await connection.close();
