@@ -4,10 +4,10 @@
  * at a time; afterwards each turn's Temporal history (bench/support/turn-timeline.ts) and the
  * client's send and receive times, with each step's run time recorded on the worker by an activity
  * interceptor (local activities leave no timestamps in history), split it into: routing (client →
- * server → the worker picks up the Update's workflow task), session (accepting the Update, the
- * hops between the four steps — workflow tasks and task-queue dispatch for ordinary activities,
- * activations for local ones — and pinIndex), the three work steps' run times (planTurn and
- * writeAnswer: prompt, HTTP to the fake, parsing, chunk texts; retrieveChunks: embed + search +
+ * server → the worker picks up the Update's workflow task), session (accepting the Update and the
+ * hops between the three steps — workflow tasks and task-queue dispatch for ordinary activities,
+ * activations for local ones), the three steps' run times (planTurn and writeAnswer: prompt, HTTP
+ * to the fake, parsing, chunk texts; retrieveChunks: pinning the live collection, embed + search +
  * live versions + memories) and update (the task completing the Update, the reply to the client).
  * Modes: `cold` asks a new question every turn (the query embedding misses the cache), `cached`
  * repeats warmed questions; each in a default session (LLM steps as ordinary activities) and in
@@ -44,16 +44,15 @@ const MODES = [
   { name: 'cached/local', cached: true, llmSteps: 'local' },
 ] as const;
 type Mode = (typeof MODES)[number];
-const STEPS = ['pinIndex', 'planTurn', 'retrieveChunks', 'writeAnswer'];
+const STEPS = ['planTurn', 'retrieveChunks', 'writeAnswer'];
 
 /** Budget lines in display order: [key, issue line, meaning]. */
 const LINES = [
   ['routing', 'routing', 'client send → Update workflow task started'],
-  ['accept', 'session', 'Update task started → pinIndex starts'],
+  ['accept', 'session', 'Update task started → planTurn starts'],
   ['between', 'session', 'hops between the steps (Σ of 2)'],
-  ['pinIndex', 'session', 'pinIndex, beyond the planTurn it runs beside'],
   ['planTurn', 'LLM call', 'planTurn run (fake LLM at 0 ms)'],
-  ['retrieveChunks', 'embed+search', 'retrieveChunks run'],
+  ['retrieveChunks', 'embed+search', 'retrieveChunks run (pin, embed, search, memories)'],
   ['writeAnswer', 'LLM call', 'writeAnswer run (chunk texts + fake LLM at 0 ms)'],
   ['finish', 'update', 'writeAnswer done → Update completed'],
   ['reply', 'update', 'Update completed → reply at the client'],
@@ -130,16 +129,12 @@ function split(turn: SentTurn, timeline: TurnTimeline | undefined, steps: StepSp
   const byType = new Map(inTurn.map((s) => [s.type, s]));
   if (inTurn.length !== STEPS.length || STEPS.some((t) => !byType.has(t)))
     return `steps ${inTurn.map((a) => a.type).join(',')}`;
-  const [pin, plan, retrieve, write] = STEPS.map((t) => byType.get(t)!) as [StepSpan, StepSpan, StepSpan, StepSpan];
+  const [plan, retrieve, write] = STEPS.map((t) => byType.get(t)!) as [StepSpan, StepSpan, StepSpan];
   const run = (a: StepSpan) => a.completedAt - a.startedAt;
-  // pinIndex and planTurn start together (the session pins while it plans), then retrieve, write.
-  const firstStart = Math.min(pin.startedAt, plan.startedAt);
-  const bothDone = Math.max(pin.completedAt, plan.completedAt);
   return {
     routing: timeline.taskStartedAt - turn.sentAt,
-    accept: firstStart - timeline.taskStartedAt,
-    between: retrieve.startedAt - bothDone + (write.startedAt - retrieve.completedAt),
-    pinIndex: bothDone - firstStart - run(plan),
+    accept: plan.startedAt - timeline.taskStartedAt,
+    between: retrieve.startedAt - plan.completedAt + (write.startedAt - retrieve.completedAt),
     planTurn: run(plan),
     retrieveChunks: run(retrieve),
     writeAnswer: run(write),

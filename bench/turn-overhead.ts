@@ -1,13 +1,14 @@
 /**
  * What Temporal adds to a chat turn, on a private stack: one turn through `MemflowClient.chat`
  * (update-with-start into the `chatSession` workflow on the in-process worker), both as sessions
- * run by default (pinIndex and retrieveChunks local activities, planTurn and writeAnswer ordinary
- * activities) and with `llmSteps: 'local'` (all four local: one workflow task per turn), versus the same activity functions called in this process in `runTurn`'s order, with the
+ * run by default (retrieveChunks, which pins the index, a local activity; planTurn and writeAnswer
+ * ordinary activities) and with `llmSteps: 'local'` (all three local: one workflow task per turn),
+ * versus the same activity functions called in this process in `runTurn`'s order, with the
  * scripted fake LLM answering after a fixed latency (0 and 100 ms by default), and versus the
  * floor: one Update round trip on the same session and server that the handler answers from its
  * cache (a repeated requestId under a new updateId: a full workflow task, no activity), the same
  * through update-with-start (what `chat` sends), a `history` Query, and the turn's shape alone: an
- * Update on a second worker whose handler runs four no-op local activities as a local turn runs its
+ * Update on a second worker whose handler runs three no-op local activities as a local turn runs its
  * steps (bench/support/noop-turn-workflow.ts), the SDK's floor for that shape. Variants are interleaved
  * turn by turn so drift falls on all of them. Never fails on timings; exits 1 on the time limit.
  *
@@ -51,7 +52,7 @@ const LABELS: Record<Variant, string> = {
   update: 'floor: Update round trip (cached reply)',
   updateWithStart: 'floor: update-with-start (cached reply)',
   query: 'floor: history Query',
-  noopTurn: "floor: Update running a local turn's 4 steps as no-ops",
+  noopTurn: "floor: Update running a local turn's 3 steps as no-ops",
 };
 /** The anchor of the issue: a bare Update round trip on a local dev server. */
 const ANCHOR = { p50: 7, p99: 10 };

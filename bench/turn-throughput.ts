@@ -366,7 +366,7 @@ async function main(): Promise<number> {
   ]);
   const what =
     options.turns === 'noop'
-      ? "No-op turn shape (an llmSteps 'local' turn's 4 local activities doing nothing) throughput"
+      ? "No-op turn shape (an llmSteps 'local' turn's 3 local activities doing nothing) throughput"
       : `Chat turn throughput (llmSteps '${options.llmSteps}')`;
   console.log(
     `\n${what}: ${options.sessions} sessions, ${options.arrivals} arrivals, ${options.questions} questions, ` +

@@ -4,10 +4,15 @@ import { liveVersions } from '../postgres/document-registry';
 import type { ChatDeps } from './chat-deps';
 import { recallMemories } from './memory-store';
 import type { PinnedIndex } from './pin-index';
+import { pinIndex } from './pin-index';
 
 export interface RetrieveInput {
   tenant: string;
-  index: PinnedIndex;
+  /**
+   * The collection to search. Unset: the live one, pinned by this step (`pinIndex`) and returned
+   * with the result — the turn's only search, so it cannot mix versions across a cutover.
+   */
+  index?: PinnedIndex;
   queries: string[];
   /** From the caller's message. */
   filters?: MessageFilters;
@@ -27,6 +32,8 @@ export interface RetrievedPassage {
 }
 
 export interface RetrieveResult {
+  /** The collection searched: `input.index`, or the one pinned by this step. */
+  index: PinnedIndex;
   passages: RetrievedPassage[];
   memories: string[];
   cache: { hits: number; misses: number; hitRate: number };
@@ -41,19 +48,20 @@ function combineFilters(filters: MessageFilters | undefined, planSources: string
 }
 
 /**
- * Embeds the plan's queries (through the query-embedding cache), searches the pinned collection
+ * Pins the live collection unless the input names one, embeds the plan's queries (through the query-embedding cache), searches the pinned collection
  * for this tenant only (the filter is built by code, never by the model), fuses dense and BM25
  * results, keeps only the live version of each document and recalls long-term memories.
  */
 export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Promise<RetrieveResult> {
   const limit = input.limit ?? 6;
-  const embedder = await deps.embedders.get(input.index.identity.model);
+  const index = input.index ?? (await pinIndex(deps));
+  const embedder = await deps.embedders.get(index.identity.model);
   const vectors = await deps.queryCache.getOrEmbed(embedder, input.queries);
   const filter = combineFilters(input.filters, input.planSources);
   const best = new Map<string, SearchHit>();
   for (const [i, query] of input.queries.entries()) {
     const hits = await deps.vectors.search({
-      collection: input.index.collection,
+      collection: index.collection,
       tenant: input.tenant,
       vector: vectors[i]!,
       identity: embedder.identity,
@@ -81,5 +89,5 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
     }));
   const memories = input.queries[0] ? await recallMemories(deps, input.tenant, input.queries[0]) : [];
   const stats = deps.queryCache.stats();
-  return { passages, memories, cache: { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate } };
+  return { index, passages, memories, cache: { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate } };
 }

@@ -1,6 +1,6 @@
 /**
  * A second worker in the bench process, on a task queue of its own, running the no-op turn shape
- * (bench/support/noop-turn-workflow.ts): the floor a chat turn's four local activities cannot go under.
+ * (bench/support/noop-turn-workflow.ts): the floor a chat turn's three local activities cannot go under.
  */
 import crypto from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';

@@ -1,7 +1,7 @@
 /**
  * The shape of a chat turn in an `llmSteps: 'local'` session with no work in it: an Update whose
- * handler runs four local activities that return at once, in `runTurn`'s order (pin ∥ plan, then
- * retrieve, then write). Timed beside the real turn, it shows what the Temporal TypeScript SDK and
+ * handler runs three local activities that return at once, in `runTurn`'s order (plan, retrieve,
+ * write). Timed beside the real turn, it shows what the Temporal TypeScript SDK and
  * server cost for that shape alone, so the rest of a turn's overhead is memflow's. Workflow code:
  * bundled by the SDK for the bench's second worker (bench/support/noop-turn-worker.ts).
  */
@@ -16,10 +16,10 @@ export const endNoopSession = defineSignal('endNoopSession');
 export async function noopTurnSession(): Promise<void> {
   let ended = false;
   setHandler(noopTurnUpdate, async (text) => {
-    const [pinned, planned] = await Promise.all([steps.noopStep('pin'), steps.noopStep(text)]);
+    const planned = await steps.noopStep(text);
     const retrieved = await steps.noopStep(planned);
     const written = await steps.noopStep(retrieved);
-    return pinned.length + written.length;
+    return written.length;
   });
   setHandler(endNoopSession, () => void (ended = true));
   await condition(() => ended);

@@ -132,8 +132,9 @@ export type RecentTurns = { user: string; assistant: string }[];
 
 /**
  * One turn without Temporal: the activities of `runTurn` (workflows/chat/chat-session.ts) in its
- * order — pinIndex beside planTurn, then retrieveChunks, writeAnswer — each in an activity context of its own
- * (`MockActivityEnvironment`, for the LLM calls' heartbeats), with the same inputs.
+ * order — planTurn, then retrieveChunks (which pins the live collection), writeAnswer — each in an
+ * activity context of its own (`MockActivityEnvironment`, for the LLM calls' heartbeats), with the
+ * same inputs.
  */
 export async function inProcessTurn(
   acts: Activities,
@@ -144,13 +145,10 @@ export async function inProcessTurn(
   const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P) =>
     new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
   const context = recent.slice(-6);
-  const [index, { plan }] = await Promise.all([
-    run(acts.pinIndex),
-    run(acts.planTurn, { text, summary: '', recent: context }),
-  ]);
+  const { plan } = await run(acts.planTurn, { text, summary: '', recent: context });
   const retrieved =
     plan.queries.length > 0
-      ? await run(acts.retrieveChunks, { tenant, index, queries: plan.queries, planSources: plan.filters.sources })
+      ? await run(acts.retrieveChunks, { tenant, queries: plan.queries, planSources: plan.filters.sources })
       : { passages: [], memories: [] };
   const written = await run(acts.writeAnswer, {
     tenant,

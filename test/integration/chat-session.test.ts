@@ -60,6 +60,9 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
         'ran',
         '(12+3)*7 - 2^3 = 97',
       ]);
+      // No query, so no retrieval: the turn pinned the live collection on its own.
+      assert.deepEqual(reply.citations, []);
+      assert.match(reply.indexVersion, /_chunks_all_minilm_l6_v2_v0$/);
     } finally {
       model.plan.override = undefined;
     }
@@ -156,6 +159,7 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
       requestId: 'long-0',
       session,
     });
+    const firstRunId = (await harness.client.temporal.workflow.getHandle(`chat/${tenant}/long`).describe()).runId;
     for (let i = 1; i < 12; i++)
       await harness.client.chat(tenant, 'long', `Which lock does VACUUM FULL take? (${i})`, {
         requestId: `long-${i}`,
@@ -184,12 +188,13 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
     await harness.client.endSession(tenant, 'long');
     assert.deepEqual(await handle.result(), { reason: 'ended', turnCount: 12 });
     if (process.env.MEMFLOW_RECORD_HISTORIES) {
-      // Refreshes the committed replay fixtures (test/replay/histories) from this run, once the
-      // session's last run has completed (a run fetched right after continue-as-new has one event).
+      // Refreshes the committed replay fixtures (test/replay/histories) from this run: the session's
+      // first run (its turns, then continue-as-new) and the approvals session.
       const dir = path.join(REPO_ROOT, 'test', 'replay', 'histories');
       fs.mkdirSync(dir, { recursive: true });
+      const firstRun = harness.client.temporal.workflow.getHandle(`chat/${tenant}/long`, firstRunId);
       // The same proto3 JSON `temporal workflow show --output json` writes.
-      fs.writeFileSync(path.join(dir, 'chat-session.json'), historyToJSON(await handle.fetchHistory()));
+      fs.writeFileSync(path.join(dir, 'chat-session.json'), historyToJSON(await firstRun.fetchHistory()));
       const approvals = await harness.client.temporal.workflow.getHandle(`chat/${tenant}/approvals`).fetchHistory();
       fs.writeFileSync(path.join(dir, 'chat-session-approvals.json'), historyToJSON(approvals));
     }

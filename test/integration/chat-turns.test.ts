@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemflowError } from '../../src/errors';
+import { MemflowIndexVersion } from '../../src/temporal/search-attributes';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
@@ -159,7 +160,7 @@ describe('chat turns on the real stack', () => {
     assert.equal((await harness.client.history(tenantA, 'faults')).turnCount, 3);
   });
 
-  test('store steps run as local activities; llmSteps "local" runs the whole turn in one workflow task', async () => {
+  test('the retriever pins the index as a local activity; llmSteps "local" runs the whole turn in one workflow task', async () => {
     const scheduled = async (sessionId: string) => {
       const history = await harness.client.temporal.workflow.getHandle(`chat/${tenantA}/${sessionId}`).fetchHistory();
       const events = history.events!;
@@ -179,7 +180,12 @@ describe('chat turns on the real stack', () => {
     assert.equal(remote.citations[0]!.source, question.file);
     const byDefault = await scheduled('steps-default');
     assert.deepEqual(byDefault.activities, ['planTurn', 'writeAnswer'], 'only the LLM steps are ordinary activities');
-    assert.equal(byDefault.localActivityMarkers, 2, 'pinIndex and retrieveChunks are local activities');
+    assert.equal(byDefault.localActivityMarkers, 1, 'retrieveChunks (which pins the index) is a local activity');
+    // The collection the retriever pinned is the one the reply and the search attribute name.
+    assert.match(remote.indexVersion, /_chunks_all_minilm_l6_v2_v0$/);
+    const attributes = (await harness.client.temporal.workflow.getHandle(`chat/${tenantA}/steps-default`).describe())
+      .typedSearchAttributes;
+    assert.equal(attributes.get(MemflowIndexVersion), remote.indexVersion);
 
     const plannerCalls = model.count('planner');
     model.server.inject({ status: 500, times: 1, path: '/chat/completions' });
@@ -191,8 +197,8 @@ describe('chat turns on the real stack', () => {
     assert.equal(model.count('planner'), plannerCalls + 2, 'the planner call that got a 500 was retried once');
     const allLocal = await scheduled('steps-local');
     assert.deepEqual(allLocal.activities, [], 'no activity task went through the task queue');
-    assert.equal(allLocal.localActivityMarkers, 4);
-    assert.equal(allLocal.workflowTasks, 1, 'the update and all four steps completed in one workflow task');
+    assert.equal(allLocal.localActivityMarkers, 3, 'planTurn, retrieveChunks, writeAnswer');
+    assert.equal(allLocal.workflowTasks, 1, 'the update and all three steps completed in one workflow task');
   });
 
   test('a model that keeps failing ends in a clear failure and leaves the session usable', async () => {

@@ -92,39 +92,82 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
     }
   }
 
-  async function runTurn(message: SendMessageInput): Promise<TurnReply> {
-    // Sessions started before this patch ran every step as an ordinary activity, pinning first.
-    const local = patched('turn-steps-as-local-activities');
-    const storeSteps = local ? localStores : stores;
-    const llmSteps = local && input.llmSteps === 'local' ? localLlm : llm;
+  type Planned = Awaited<ReturnType<Activities['planTurn']>>;
+  /** The step proxies of one turn, chosen once per turn from the session's patches and options. */
+  interface TurnSteps {
+    local: boolean;
+    storeSteps: typeof stores | typeof localStores;
+    llmSteps: typeof llm | typeof localLlm;
+  }
+  type Retrieved = Omit<Awaited<ReturnType<Activities['retrieveChunks']>>, 'index'>;
+  const NOTHING_RETRIEVED: Retrieved = { passages: [], memories: [], cache: { hits: 0, misses: 0, hitRate: 0 } };
+
+  /**
+   * Plans, pins the live collection and retrieves. Sessions run it the newest way their history
+   * allows (the `patched` calls keep older histories replaying as they ran): ordinary activities
+   * pinning first; then the store steps as local activities, pinning beside the planner; now the
+   * planner first and the pin inside `retrieveChunks` (one step fewer: a local activity per turn
+   * less, and a default session's planner no longer waits for the pin before it is scheduled).
+   */
+  async function planAndRetrieve(
+    message: SendMessageInput,
+    { local, storeSteps, llmSteps }: TurnSteps,
+  ): Promise<{ index: PinnedIndex; planned: Planned; retrieved: Retrieved; pinnedInRetrieve: boolean }> {
     const planInput = { text: message.text, summary, recent: recent() };
+    const retrieveInput = (plan: Planned['plan']) => ({
+      tenant: input.tenant,
+      queries: plan.queries,
+      filters: message.filters,
+      planSources: plan.filters.sources,
+    });
+    if (local && patched('pin-in-retrieve')) {
+      const planned = await llmSteps.planTurn(planInput);
+      if (planned.plan.queries.length === 0) {
+        return { index: await storeSteps.pinIndex(), planned, retrieved: NOTHING_RETRIEVED, pinnedInRetrieve: true };
+      }
+      const { index, ...retrieved } = await storeSteps.retrieveChunks(retrieveInput(planned.plan));
+      return { index, planned, retrieved, pinnedInRetrieve: true };
+    }
     let index: PinnedIndex;
-    let planned: Awaited<ReturnType<Activities['planTurn']>> | undefined;
+    let planned: Planned | undefined;
     if (local) {
       // The planner does not need the index: pin while it plans, one step off the critical path.
       [index, planned] = await Promise.all([storeSteps.pinIndex(), llmSteps.planTurn(planInput)]);
     } else {
       index = await storeSteps.pinIndex();
     }
+    updateIndexVersion(index);
+    planned ??= await llmSteps.planTurn(planInput);
+    if (planned.plan.queries.length === 0)
+      return { index, planned, retrieved: NOTHING_RETRIEVED, pinnedInRetrieve: false };
+    const { index: _searched, ...retrieved } = await storeSteps.retrieveChunks({
+      ...retrieveInput(planned.plan),
+      index,
+    });
+    return { index, planned, retrieved, pinnedInRetrieve: false };
+  }
+
+  function updateIndexVersion(index: PinnedIndex): void {
     // Sessions started before this patch upserted on every turn; their histories replay that way.
     if (!patched('index-version-attribute-on-change') || index.collection !== indexVersion) {
       upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
       indexVersion = index.collection;
     }
-    planned ??= await llmSteps.planTurn(planInput);
+  }
+
+  async function runTurn(message: SendMessageInput): Promise<TurnReply> {
+    // Sessions started before this patch ran every step as an ordinary activity, pinning first.
+    const local = patched('turn-steps-as-local-activities');
+    const steps: TurnSteps = {
+      local,
+      storeSteps: local ? localStores : stores,
+      llmSteps: local && input.llmSteps === 'local' ? localLlm : llm,
+    };
+    const { index, planned, retrieved, pinnedInRetrieve } = await planAndRetrieve(message, steps);
+    if (pinnedInRetrieve) updateIndexVersion(index);
     const plan = planned.plan;
-    const retrieved =
-      plan.queries.length > 0
-        ? await storeSteps.retrieveChunks({
-            tenant: input.tenant,
-            index,
-            queries: plan.queries,
-            filters: message.filters,
-            planSources: plan.filters.sources,
-          })
-        : { passages: [], memories: [], cache: { hits: 0, misses: 0, hitRate: 0 } };
     const tool = plan.tool ? await decideTool(message.requestId, plan.tool.name, plan.tool.input) : undefined;
-    const written = await llmSteps.writeAnswer({
+    const written = await steps.llmSteps.writeAnswer({
       tenant: input.tenant,
       question: message.text,
       passages: retrieved.passages,
@@ -134,7 +177,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
       recent: recent(),
     });
     if (plan.remember.length > 0) {
-      await storeSteps.storeMemories({
+      await steps.storeSteps.storeMemories({
         tenant: input.tenant,
         sessionId: input.sessionId,
         requestId: message.requestId,
