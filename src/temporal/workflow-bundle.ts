@@ -7,6 +7,8 @@ import { MemflowError } from '../errors';
 
 /** What the workflow bundle is built from: the workflow code and everything it may import. */
 const SOURCE_DIRS = ['workflows', 'activities', 'src'];
+/** The exact versions of every package the bundle may pull in. */
+const LOCK_FILE = 'package-lock.json';
 const SDK_PACKAGES = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/common'];
 const BUILDER = path.join(__dirname, 'build-workflow-bundle.ts');
 /** Bundles of other sources are removed once they are this old (another checkout may still use a newer one). */
@@ -18,8 +20,9 @@ const STALE_MS = 24 * 60 * 60_000;
  * child process. Bundling inside the worker (`workflowsPath`) leaves ~100 MiB of webpack and its
  * garbage in the long-lived process and costs every start 1–4 s (bench/README.md, memory); the
  * Temporal docs recommend prebuilt bundles for production for the same reasons. The digest covers
- * every file under workflows/, activities/ and src/, so an edit anywhere the workflows could import
- * from gives a new bundle; two processes building the same one write it atomically.
+ * every file under workflows/, activities/ and src/ and package-lock.json, so an edit anywhere the
+ * workflows could import from, or another version of a package, gives a new bundle; two processes
+ * building the same one write it atomically.
  */
 export async function workflowBundle(cacheDir: string): Promise<{ codePath: string }> {
   const codePath = path.join(cacheDir, `workflow-bundle-${workflowSourceDigest()}.js`);
@@ -30,14 +33,19 @@ export async function workflowBundle(cacheDir: string): Promise<{ codePath: stri
   return { codePath };
 }
 
-/** sha256 over the workflow sources (paths and contents) and the SDK versions; 16 hex digits. */
+/** sha256 over the workflow sources (paths and contents), the lock file and the SDK versions; 16 hex digits. */
 export function workflowSourceDigest(root = REPO_ROOT): string {
   const hash = crypto.createHash('sha256');
   for (const pkg of SDK_PACKAGES) {
     const manifest = JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string };
     hash.update(`${pkg}@${manifest.version}\0`);
   }
-  for (const file of SOURCE_DIRS.flatMap((dir) => listFiles(path.join(root, dir)))) {
+  const lockFile = path.join(root, LOCK_FILE);
+  const files = [
+    ...(fs.existsSync(lockFile) ? [lockFile] : []),
+    ...SOURCE_DIRS.flatMap((d) => listFiles(path.join(root, d))),
+  ];
+  for (const file of files) {
     hash.update(`${path.relative(root, file)}\0`);
     hash.update(fs.readFileSync(file));
     hash.update('\0');

@@ -33,6 +33,8 @@ describe('workflow bundle digest', () => {
       ['src/errors.ts', 'export const b = 3;\n'],
       ['src/new-module.ts', 'export {};\n'],
       ['workflows/data.json', '{}'],
+      ['package-lock.json', '{"lockfileVersion":3}'],
+      ['package-lock.json', '{"lockfileVersion":3,"packages":{}}'],
     ] as const) {
       write(file, text);
       const digest = workflowSourceDigest(root);
