@@ -22,8 +22,8 @@ import type { IngestTarget } from './support/ingest-runs';
 import { assertStored, describeBreakdown, ingestDirectly, ingestThroughWorkflow } from './support/ingest-runs';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, gitRevision, machineInfo } from './support/results';
-import { UsageError, parseOrExplain } from './support/cli-options';
+import { appendResult, gitRevision } from './support/results';
+import { UsageError, startBench } from './support/cli-options';
 
 const GOAL = 0.85;
 const USAGE =
@@ -134,11 +134,9 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log: Log = (line) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const { corpus, runs } = await withPrivateStack(
     { label: 'bench', log, timeoutMinutes: options.timeoutMinutes },
     (stack, signal) => runBench(stack, options, log, signal),

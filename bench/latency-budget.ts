@@ -24,13 +24,13 @@ import { pinIndex } from '../activities/chat/pin-index';
 import { chatWorkflowId } from '../workflows/chat/definitions';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { appendResult, formatTable, gitRevision } from './support/results';
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, StepSpan } from './support/turn-latency-stack';
 import { percentiles, startChatBench } from './support/turn-latency-stack';
 import type { TurnTimeline } from './support/turn-timeline';
 import { turnTimelines } from './support/turn-timeline';
-import { integer, parseOrExplain } from './support/cli-options';
+import { integer, startBench } from './support/cli-options';
 
 const USAGE =
   'Usage: node --import tsx bench/latency-budget.ts [--turns N (60)] [--warmup W (5)] [--micro M (200)] ' +
@@ -219,11 +219,9 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log = (line: string) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const result = await withPrivateStack(
     { label: 'bench', log, timeoutMinutes: options.timeoutMinutes },
     (stack, signal) => runBench(stack, options, log, signal),

@@ -38,10 +38,10 @@ import {
 } from './support/chat-load';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { appendResult, formatTable, gitRevision } from './support/results';
 import { stackEnv } from './support/stack-env';
 import { rssMiB, spawnWorkerChild } from './support/worker-child';
-import { UsageError, integer, parseOrExplain } from './support/cli-options';
+import { UsageError, integer, startBench } from './support/cli-options';
 
 const GOAL_MB = 600;
 const TURN_TIMEOUT_MS = 60_000;
@@ -214,11 +214,9 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log: Log = (line) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const run = await withPrivateStack({ label: 'bench', log, timeoutMinutes: options.timeoutMinutes }, (stack, signal) =>
     runBench(stack, options, log, signal),
   );

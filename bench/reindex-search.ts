@@ -38,10 +38,10 @@ import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { appendResult, formatTable, gitRevision } from './support/results';
 import type { LatencySummary, SearchSample } from './support/search-load';
 import { FIXTURE_QUESTIONS, POSTGRES_QUESTIONS, nowMs, startSearchLoad, summarize } from './support/search-load';
-import { integer, parseOrExplain } from './support/cli-options';
+import { integer, startBench } from './support/cli-options';
 
 const NEW_MODEL = 'paraphrase-minilm-l3-v2';
 const TENANTS = ['alpha', 'beta', 'gamma'];
@@ -331,11 +331,9 @@ function describeSample(s: SearchSample, origin: number): string {
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log: Log = (line) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const run = await withPrivateStack({ label: 'bench', log, timeoutMinutes: options.timeoutMinutes }, (stack, signal) =>
     runBench(stack, options, log, signal),
   );

@@ -21,7 +21,7 @@ import { errorMessage } from '../src/errors';
 import { MILVUS } from '../src/stack/milvus-server';
 import { ensureMilvusStandaloneInstalled } from '../src/stack/milvus-standalone-install';
 import { runningRecord } from '../src/stack/processes';
-import { UsageError, integer, parseOrExplain } from './support/cli-options';
+import { UsageError, integer, startBench } from './support/cli-options';
 import { startCpuMeter } from './support/cpu-meter';
 import {
   folderMiB,
@@ -35,7 +35,7 @@ import {
 } from './support/milvus-settle';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, machineInfo, median } from './support/results';
+import { appendResult, formatTable, gitRevision, median } from './support/results';
 import type { SearchDataset } from './support/search-dataset';
 import { CLUSTERS, K, NOISE, SEED, WARMUP_QUERIES, searchDataset } from './support/search-dataset';
 import { dot } from './support/synthetic-vectors';
@@ -236,11 +236,9 @@ function installableFlavors(options: Options, log: Log): Flavor[] {
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log: Log = (line) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const flavors = installableFlavors(options, log);
   const data = searchDataset(options);
   log(

@@ -29,11 +29,11 @@ import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { appendResult, formatTable, gitRevision } from './support/results';
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, RecentTurns } from './support/turn-latency-stack';
 import { inProcessTurn, percentiles, startChatBench } from './support/turn-latency-stack';
-import { integer, parseOrExplain } from './support/cli-options';
+import { integer, startBench } from './support/cli-options';
 import type { NoopTurns } from './support/noop-turn-worker';
 import { startNoopTurns } from './support/noop-turn-worker';
 
@@ -236,11 +236,9 @@ function analyze(run: LatencyRun) {
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log = (line: string) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const result = await withPrivateStack(
     { label: 'bench', log, timeoutMinutes: options.timeoutMinutes },
     (stack, signal) => runBench(stack, options, log, signal),

@@ -38,9 +38,9 @@ import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, machineInfo } from './support/results';
+import { appendResult, formatTable, gitRevision } from './support/results';
 import { ingestTimings } from './support/workflow-timings';
-import { UsageError, parseOrExplain } from './support/cli-options';
+import { UsageError, startBench } from './support/cli-options';
 import { startNoopTurns } from './support/noop-turn-worker';
 
 const P99_LIMIT_MS = 300;
@@ -340,11 +340,9 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  const options = parseOrExplain(parseOptions, USAGE);
-  if (!options) return 2;
-  const log: Log = (line) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = startBench(parseOptions, USAGE);
+  if (!start) return 2;
+  const { options, log, startedAt, machine } = start;
   const run = await withPrivateStack({ label: 'bench', log, timeoutMinutes: options.timeoutMinutes }, (stack, signal) =>
     runBench(stack, options, log, signal),
   );

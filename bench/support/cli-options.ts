@@ -1,3 +1,5 @@
+import { machineInfo } from './results';
+
 /** Command-line flags of the benchmarks: a bad flag is a usage error (exit 2), not a failed run. */
 export class UsageError extends Error {}
 
@@ -21,4 +23,17 @@ export function parseOrExplain<T>(parse: (argv: string[]) => T, usage: string): 
     console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return undefined;
   }
+}
+
+/**
+ * What every benchmark's `main` starts with: its flags (undefined after a usage error: exit 2), a
+ * `[bench]` logger on stderr, the start time and the machine, for the results line.
+ */
+export function startBench<T>(
+  parse: (argv: string[]) => T,
+  usage: string,
+): { options: T; log: (line: string) => void; startedAt: Date; machine: ReturnType<typeof machineInfo> } | undefined {
+  const options = parseOrExplain(parse, usage);
+  if (options === undefined) return undefined;
+  return { options, log: (line) => console.error(`[bench] ${line}`), startedAt: new Date(), machine: machineInfo() };
 }
