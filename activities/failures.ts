@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { MemflowError } from '../src/errors';
+import { MemflowError } from '../contracts/errors';
 
 /**
  * Classifies an error at the activity boundary: typed input errors do not retry (the failure's

@@ -6,13 +6,13 @@
  * Usage: node --import tsx bench/ingest.ts [--docs N] [--corpus DIR] [--rounds R] [--timeout-minutes M]
  */
 import { parseArgs } from 'node:util';
-import { embedderFromConfig } from '../activities/embed/embedder-from-config';
-import { MilvusVectorStore } from '../activities/milvus/milvus-store';
-import { createPool } from '../src/db/pool';
-import { MILVUS } from '../src/stack/milvus-server';
-import { runningRecord } from '../src/stack/processes';
-import { TEMPORAL } from '../src/stack/temporal-server';
-import { connectClient } from '../src/temporal/connection';
+import { embedderFromConfig } from '../adapters/embed/embedder-from-config';
+import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
+import { createPool } from '../adapters/postgres/pool';
+import { MILVUS } from '../devstack/milvus-server';
+import { runningRecord } from '../devstack/processes';
+import { TEMPORAL } from '../devstack/temporal-server';
+import { connectClient } from '../adapters/temporal/connection';
 import { createWorker } from '../workers/worker';
 import { benchCorpus } from './support/corpus';
 import { waitForQuiet } from './support/cpu-meter';

@@ -21,7 +21,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pinIndex } from '../activities/chat/pin-index';
-import { chatWorkflowId } from '../workflows/chat/definitions';
+import { chatWorkflowId } from '../contracts/chat';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { appendResult, formatTable, gitRevision } from './support/results';

@@ -5,7 +5,7 @@
  * EMBEDDING_MEMORY_ARENA, `--heap-mib H` its V8 heap limit (`--max-old-space-size`; 0: Node's own) and
  * `--worker-env K=V` any other variable (e.g. glibc's MALLOC_TRIM_THRESHOLD_); unset, the worker
  * gets the configuration of this process, started as `memflow stack up` starts it (defaults: cache
- * 250, arena off, heap 384 MiB, malloc trim; src/stack/worker-process.ts). N sessions are
+ * 250, arena off, heap 384 MiB, malloc trim; devstack/worker-process.ts). N sessions are
  * opened with one turn each (bounded concurrency), then K random sessions get a second turn (with a
  * bounded cache, most were evicted and replay).
  * RSS is sampled when the worker starts, after the corpus is ingested (idle), after the sessions
@@ -22,11 +22,11 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { MemflowClient } from '../src/client/memflow-client';
-import type { MemflowConfig } from '../src/config';
-import { loadConfig } from '../src/config';
-import { errorMessage } from '../src/errors';
-import { workerProcessEnv } from '../src/stack/worker-process';
+import { MemflowClient } from '../client/memflow-client';
+import type { MemflowConfig } from '../config/config';
+import { loadConfig } from '../config/config';
+import { errorMessage } from '../contracts/errors';
+import { workerProcessEnv } from '../devstack/worker-process';
 import {
   FIXTURE_QUESTIONS,
   forEachBounded,
@@ -110,7 +110,7 @@ function heapLimitMiB(env: NodeJS.ProcessEnv): number {
 
 /** The worker's environment: the stack's, with the flags' overrides. */
 function workerEnv(config: MemflowConfig, options: Options): NodeJS.ProcessEnv {
-  // As `memflow stack up` starts its worker (src/stack/worker-process.ts); the flags override.
+  // As `memflow stack up` starts its worker (devstack/worker-process.ts); the flags override.
   const extra: NodeJS.ProcessEnv = { ...options.workerEnv };
   if (options.maxCached !== undefined) extra.WORKER_MAX_CACHED_WORKFLOWS = String(options.maxCached);
   if (options.arena !== undefined) extra.EMBEDDING_MEMORY_ARENA = String(options.arena);

@@ -14,13 +14,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MilvusVectorStore } from '../activities/milvus/milvus-store';
-import type { MemflowConfig } from '../src/config';
-import { loadConfig } from '../src/config';
-import { errorMessage } from '../src/errors';
-import { MILVUS } from '../src/stack/milvus-server';
-import { ensureMilvusStandaloneInstalled } from '../src/stack/milvus-standalone-install';
-import { runningRecord } from '../src/stack/processes';
+import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
+import type { MemflowConfig } from '../config/config';
+import { loadConfig } from '../config/config';
+import { errorMessage } from '../contracts/errors';
+import { MILVUS } from '../devstack/milvus-server';
+import { ensureMilvusStandaloneInstalled } from '../devstack/milvus-standalone-install';
+import { runningRecord } from '../devstack/processes';
 import { UsageError, integer, startBench } from './support/cli-options';
 import { startCpuMeter } from './support/cpu-meter';
 import {

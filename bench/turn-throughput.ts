@@ -17,12 +17,12 @@ import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { MemflowClient } from '../src/client/memflow-client';
-import { errorMessage } from '../src/errors';
-import { MILVUS } from '../src/stack/milvus-server';
-import { runningRecord } from '../src/stack/processes';
-import { TEMPORAL } from '../src/stack/temporal-server';
-import { chatWorkflowId } from '../workflows/chat/definitions';
+import { MemflowClient } from '../client/memflow-client';
+import { errorMessage } from '../contracts/errors';
+import { MILVUS } from '../devstack/milvus-server';
+import { runningRecord } from '../devstack/processes';
+import { TEMPORAL } from '../devstack/temporal-server';
+import { chatWorkflowId } from '../contracts/chat';
 import { createWorker } from '../workers/worker';
 import {
   FIXTURE_QUESTIONS,

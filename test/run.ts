@@ -10,11 +10,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, loadConfig } from '../src/config';
-import { dropDatabase } from '../src/db/ensure-database';
-import { ensureStackInstalled } from '../src/stack/install';
-import { freePort } from '../src/stack/net';
-import { stackDown, stackUp } from '../src/stack/stack';
+import { REPO_ROOT, loadConfig } from '../config/config';
+import { dropDatabase } from '../adapters/postgres/ensure-database';
+import { ensureStackInstalled } from '../devstack/install';
+import { freePort } from '../devstack/net';
+import { stackDown, stackUp } from '../devstack/stack';
 
 function testFiles(args: string[]): string[] {
   if (args.length > 0) return args.map((a) => path.resolve(a));

@@ -1,16 +1,16 @@
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createEmbedderRegistry } from '../activities/embed/embedder-registry';
-import { QueryEmbeddingCache } from '../activities/embed/query-embedding-cache';
-import { chatModelFromConfig } from '../activities/llm/openai-chat-model';
-import { MilvusVectorStore } from '../activities/milvus/milvus-store';
-import type { MemflowConfig } from '../src/config';
-import { loadConfig } from '../src/config';
-import { createPool } from '../src/db/pool';
-import { WORKER_READY_LINE } from '../src/stack/worker-process';
-import { connectWorker } from '../src/temporal/connection';
-import { workflowBundle } from '../src/temporal/workflow-bundle';
+import { createEmbedderRegistry } from '../adapters/embed/embedder-registry';
+import { QueryEmbeddingCache } from '../adapters/embed/query-embedding-cache';
+import { chatModelFromConfig } from '../adapters/llm/openai-chat-model';
+import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
+import type { MemflowConfig } from '../config/config';
+import { loadConfig } from '../config/config';
+import { createPool } from '../adapters/postgres/pool';
+import { WORKER_READY_LINE } from '../contracts/worker-ready';
+import { connectWorker } from '../adapters/temporal/connection';
+import { workflowBundle } from './workflow-bundle';
 
 export interface WorkerHandle {
   worker: Worker;

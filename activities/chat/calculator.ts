@@ -1,4 +1,4 @@
-import { MemflowError } from '../../src/errors';
+import { MemflowError } from '../../contracts/errors';
 
 /**
  * A small arithmetic evaluator (+ - * / % ^, parentheses, unary minus) by recursive descent: the

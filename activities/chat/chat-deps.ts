@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import type { EmbedderRegistry } from '../embed/embedder-registry';
-import type { QueryEmbeddingCache } from '../embed/query-embedding-cache';
-import type { ChatModel } from '../llm/chat-model';
-import type { VectorStore } from '../milvus/vector-store';
+import type { EmbedderRegistry } from '../../adapters/embed/embedder-registry';
+import type { QueryEmbeddingCache } from '../../adapters/embed/query-embedding-cache';
+import type { ChatModel } from '../../adapters/llm/chat-model';
+import type { VectorStore } from '../../adapters/milvus/vector-store';
 
 export interface ChatDeps {
   db: Pool;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Embedder } from '../embed/embedder';
+import type { Embedder } from '../../adapters/embed/embedder';
 import type { ChatDeps } from './chat-deps';
 
 /** Long-term memory: short facts about a tenant's users, recalled by any later turn of that tenant. */

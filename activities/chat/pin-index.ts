@@ -1,4 +1,4 @@
-import type { EmbeddingIdentity } from '../milvus/vector-store';
+import type { EmbeddingIdentity } from '../../adapters/milvus/vector-store';
 import { ensureLiveIndex, liveAlias } from '../ingest/live-index';
 import type { ChatDeps } from './chat-deps';
 

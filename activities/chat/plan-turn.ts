@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { TOOL_NAMES } from '../../workflows/chat/tool-policy';
-import type { ToolName } from '../../workflows/chat/tool-policy';
-import type { Usage } from '../../workflows/chat/definitions';
-import { extractivePlan } from '../llm/extractive-planner';
+import { TOOL_NAMES } from '../../contracts/tool-policy';
+import type { ToolName } from '../../contracts/tool-policy';
+import type { Usage } from '../../contracts/chat';
+import { extractivePlan } from '../../adapters/llm/extractive-planner';
 import type { ChatDeps } from './chat-deps';
 import { heartbeatWhile } from './heartbeat-while';
 

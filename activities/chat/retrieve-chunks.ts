@@ -1,6 +1,6 @@
-import type { MessageFilters } from '../../workflows/chat/definitions';
-import type { ChunkFilter, SearchHit } from '../milvus/vector-store';
-import { liveVersions } from '../postgres/document-registry';
+import type { MessageFilters } from '../../contracts/chat';
+import type { ChunkFilter, SearchHit } from '../../adapters/milvus/vector-store';
+import { liveVersions } from '../../adapters/postgres/document-registry';
 import type { ChatDeps } from './chat-deps';
 import { recallMemories } from './memory-store';
 import type { PinnedIndex } from './pin-index';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ToolName } from '../../workflows/chat/tool-policy';
+import type { ToolName } from '../../contracts/tool-policy';
 import type { ChatDeps } from './chat-deps';
 import { evaluateArithmetic } from './calculator';
 import { memoryEmbedder } from './memory-store';

@@ -1,5 +1,6 @@
-import type { Citation, ToolOutcome, Usage } from '../../workflows/chat/definitions';
-import { extractiveAnswer } from '../llm/extractive-answerer';
+import type { Citation, ToolOutcome, Usage } from '../../contracts/chat';
+import { extractiveAnswer } from '../../adapters/llm/extractive-answerer';
+import { chunkTexts } from '../../adapters/postgres/document-registry';
 import type { ChatDeps } from './chat-deps';
 import { heartbeatWhile } from './heartbeat-while';
 import type { RetrievedPassage } from './retrieve-chunks';
@@ -25,14 +26,6 @@ const EXECUTOR_PROMPT = `You answer the user's question from the numbered passag
 passage with its marker, e.g. [1] or [2][3]. If the passages do not contain the answer, say so plainly.
 Use the remembered facts and the tool result when they are relevant. Be concise.`;
 
-async function loadTexts(deps: ChatDeps, tenant: string, ids: string[]): Promise<Map<string, string>> {
-  const { rows } = await deps.db.query<{ chunk_id: string; text: string }>(
-    'SELECT chunk_id, text FROM chunks WHERE tenant = $1 AND chunk_id = ANY($2::text[])',
-    [tenant, ids],
-  );
-  return new Map(rows.map((r) => [r.chunk_id, r.text]));
-}
-
 /** Citations for the markers the answer actually uses, in marker order. */
 export function citationsFor(answer: string, passages: RetrievedPassage[]): Citation[] {
   const used = new Set([...answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
@@ -47,8 +40,8 @@ export function citationsFor(answer: string, passages: RetrievedPassage[]): Cita
 
 /** The executor: writes the answer from the retrieved passages, citing them by marker. */
 export async function writeAnswer(deps: ChatDeps, input: WriteAnswerInput): Promise<WrittenAnswer> {
-  const texts = await loadTexts(
-    deps,
+  const texts = await chunkTexts(
+    deps.db,
     input.tenant,
     input.passages.map((p) => p.chunkId),
   );

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { VectorStore } from '../milvus/vector-store';
+import type { VectorStore } from '../../adapters/milvus/vector-store';
+import { appliedMigrationCount, serverVersion } from '../../adapters/postgres/migrate';
 
 export interface DependencyReport {
   postgres: string;
@@ -12,12 +13,10 @@ export async function checkDependencies(deps: {
   vectors: VectorStore;
   collectionPrefix: string;
 }): Promise<DependencyReport> {
-  const { rows } = await deps.db.query<{ version: string; migrations: string }>(
-    `SELECT current_setting('server_version') AS version, (SELECT count(*) FROM memflow_migrations) AS migrations`,
-  );
+  const [version, migrations] = await Promise.all([serverVersion(deps.db), appliedMigrationCount(deps.db)]);
   const collections = await deps.vectors.listCollections(deps.collectionPrefix);
   return {
-    postgres: `PostgreSQL ${rows[0]?.version ?? '?'}, ${rows[0]?.migrations ?? 0} migrations applied`,
+    postgres: `PostgreSQL ${version}, ${migrations ?? 0} migrations applied`,
     milvus: `${collections.length} memflow collection(s)`,
   };
 }

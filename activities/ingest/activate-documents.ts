@@ -1,5 +1,5 @@
-import { activateDocumentVersion, deleteRegistryVersions } from '../postgres/document-registry';
-import { writeTargets } from '../postgres/vector-indexes';
+import { activateDocumentVersion, deleteRegistryVersions } from '../../adapters/postgres/document-registry';
+import { writeTargets } from '../../adapters/postgres/vector-indexes';
 import type { LiveIndexDeps } from './live-index';
 import type { PendingDocument } from './embed-documents';
 

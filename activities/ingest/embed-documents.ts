@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { embedChunks } from '../embed/embed-chunks';
-import { pageVersionChunks } from '../postgres/document-registry';
-import { writeTargets } from '../postgres/vector-indexes';
+import { embedChunks } from './embed-chunks';
+import { pageVersionChunks } from '../../adapters/postgres/document-registry';
+import { writeTargets } from '../../adapters/postgres/vector-indexes';
 import type { LiveIndexDeps } from './live-index';
 
 export interface PendingDocument {

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { MemflowError } from '../../src/errors';
-import type { EmbedderRegistry } from '../embed/embedder-registry';
-import type { VectorStore } from '../milvus/vector-store';
-import { liveIndex, registerIndex } from '../postgres/vector-indexes';
+import { MemflowError } from '../../contracts/errors';
+import type { EmbedderRegistry } from '../../adapters/embed/embedder-registry';
+import type { VectorStore } from '../../adapters/milvus/vector-store';
+import { liveIndex, registerIndex } from '../../adapters/postgres/vector-indexes';
 
 export interface LiveIndexDeps {
   db: Pool;

@@ -1,9 +1,9 @@
 import { heartbeat } from '@temporalio/activity';
-import { docIdFor, prepareDocument, toSourceUri } from '../../src/ingest';
+import { docIdFor, prepareDocument, toSourceUri } from '../../adapters/documents';
 import type { LiveIndexDeps } from './live-index';
 import { registryChunks } from './registry-chunks';
-import { beginDocumentVersion, recordDocumentFailure } from '../postgres/document-registry';
-import { liveIndex } from '../postgres/vector-indexes';
+import { beginDocumentVersion, recordDocumentFailure } from '../../adapters/postgres/document-registry';
+import { liveIndex } from '../../adapters/postgres/vector-indexes';
 
 export interface RegisterDocumentsInput {
   tenant: string;

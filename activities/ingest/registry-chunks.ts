@@ -1,6 +1,6 @@
-import type { Chunk } from '../../src/ingest';
-import { chunkId, textHash } from '../../src/ingest';
-import type { RegistryChunk } from '../postgres/document-registry';
+import type { Chunk } from '../../adapters/documents';
+import { chunkId, textHash } from '../../adapters/documents';
+import type { RegistryChunk } from '../../adapters/postgres/document-registry';
 
 /** A document version's chunks as the registry stores them, with their content-hash ids. */
 export function registryChunks(docId: string, version: number, chunks: Chunk[]): RegistryChunk[] {

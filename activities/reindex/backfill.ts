@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { embedChunks } from '../embed/embed-chunks';
+import { embedChunks } from '../ingest/embed-chunks';
 import type { LiveIndexDeps } from '../ingest/live-index';
-import { pageLiveChunks } from '../postgres/document-registry';
-import type { ReindexStep } from './fault-injection';
+import { pageLiveChunks } from '../../adapters/postgres/document-registry';
+import type { ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
 
 export interface BackfillPageInput {

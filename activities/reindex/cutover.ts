@@ -1,9 +1,9 @@
 import type { LiveIndexDeps } from '../ingest/live-index';
 import { liveAlias } from '../ingest/live-index';
-import type { ReindexStatus } from '../postgres/reindex-control';
-import { updateReindex } from '../postgres/reindex-control';
-import { indexByCollection, setIndexState } from '../postgres/vector-indexes';
-import type { ReindexStep } from './fault-injection';
+import type { ReindexStatus } from '../../adapters/postgres/reindex-control';
+import { updateReindex } from '../../adapters/postgres/reindex-control';
+import { indexByCollection, setIndexState } from '../../adapters/postgres/vector-indexes';
+import type { ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
 
 /**

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 
-export type ReindexStep = 'create' | 'dual-write' | 'backfill' | 'validate' | 'cutover' | 'finish';
+import type { ReindexStep } from '../../contracts/reindex';
 
 /**
  * Chaos drills and tests: a saga started with `failAt: <step>` fails that step for real, through

@@ -1,9 +1,9 @@
-import type { EmbeddingIdentity } from '../milvus/vector-store';
+import type { EmbeddingIdentity } from '../../adapters/milvus/vector-store';
 import { liveAlias, versionedCollection } from '../ingest/live-index';
 import type { LiveIndexDeps } from '../ingest/live-index';
-import { updateReindex } from '../postgres/reindex-control';
-import { indexByCollection, liveIndex, registerIndex, setIndexState } from '../postgres/vector-indexes';
-import type { ReindexStep } from './fault-injection';
+import { updateReindex } from '../../adapters/postgres/reindex-control';
+import { indexByCollection, liveIndex, registerIndex, setIndexState } from '../../adapters/postgres/vector-indexes';
+import type { ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
 
 export interface TargetCollection {

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import type { LiveIndexDeps } from '../ingest/live-index';
-import type { EmbeddingIdentity } from '../milvus/vector-store';
-import { liveChunkCountsByTenant } from '../postgres/document-registry';
-import { updateReindex } from '../postgres/reindex-control';
-import type { ReindexStep } from './fault-injection';
+import type { EmbeddingIdentity } from '../../adapters/milvus/vector-store';
+import { liveChunkCountsByTenant, sampleLiveChunks } from '../../adapters/postgres/document-registry';
+import { updateReindex } from '../../adapters/postgres/reindex-control';
+import type { ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
 
 export interface GoldenQuery {
@@ -36,15 +36,11 @@ export interface ValidateInput {
 
 /** A deterministic sample of live chunks turned into queries (their first words); stored with the run. */
 async function goldenQueries(db: Pool, reindexId: number, size: number): Promise<GoldenQuery[]> {
-  const { rows } = await db.query<{ tenant: string; chunk_id: string; text: string }>(
-    `SELECT c.tenant, c.chunk_id, c.text FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
-     WHERE c.version = d.live_version ORDER BY md5(c.chunk_id || $1::text) LIMIT $2`,
-    [reindexId, size],
-  );
-  return rows.map((r) => ({
-    tenant: r.tenant,
-    chunkId: r.chunk_id,
-    query: r.text.split(/\s+/).slice(0, 24).join(' '),
+  const sample = await sampleLiveChunks(db, reindexId, size);
+  return sample.map((c) => ({
+    tenant: c.tenant,
+    chunkId: c.chunkId,
+    query: c.text.split(/\s+/).slice(0, 24).join(' '),
   }));
 }
 

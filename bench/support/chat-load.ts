@@ -3,9 +3,9 @@
  * bounded request log, an ingested tenant, latency percentiles and bounded-concurrency loops.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MemflowClient } from '../../src/client/memflow-client';
-import { startIngest } from '../../src/client/ingest';
-import type { MemflowConfig } from '../../src/config';
+import type { MemflowClient } from '../../client/memflow-client';
+import { startIngest } from '../../client/ingest';
+import type { MemflowConfig } from '../../config/config';
 import type { ScriptedModel } from '../../test/support/chat-harness';
 import { CORPUS, startScriptedModel } from '../../test/support/chat-harness';
 import type { PrivateStack } from './private-stack';

@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { expandPaths } from '../../src/client/expand-paths';
-import type { MemflowConfig } from '../../src/config';
-import { fetchPostgresDocs } from '../../src/corpus/postgres-docs';
-import { errorMessage } from '../../src/errors';
+import { expandPaths } from '../../client/expand-paths';
+import type { MemflowConfig } from '../../config/config';
+import { fetchPostgresDocs } from '../../cli/postgres-docs-corpus';
+import { errorMessage } from '../../contracts/errors';
 
 export interface BenchCorpus {
   /** `postgres-docs`, `synthetic-markdown` or the folder given. */

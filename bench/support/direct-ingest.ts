@@ -5,17 +5,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
-import type { Embedder } from '../../activities/embed/embedder';
-import { embeddingText } from '../../activities/embed/embedding-text';
-import type { ChunkRow, VectorStore } from '../../activities/milvus/vector-store';
+import type { Embedder } from '../../adapters/embed/embedder';
+import { embeddingText } from '../../adapters/embed/embedding-text';
+import type { ChunkRow, VectorStore } from '../../adapters/milvus/vector-store';
 import {
   activateDocumentVersion,
   beginDocumentVersion,
   recordDocumentFailure,
-} from '../../activities/postgres/document-registry';
-import { liveIndex } from '../../activities/postgres/vector-indexes';
+} from '../../adapters/postgres/document-registry';
+import { liveIndex } from '../../adapters/postgres/vector-indexes';
 import { registryChunks } from '../../activities/ingest/registry-chunks';
-import { docIdFor, prepareDocument, toSourceUri } from '../../src/ingest';
+import { docIdFor, prepareDocument, toSourceUri } from '../../adapters/documents';
 import { DEFAULT_MAX_BYTES } from '../../workflows/ingest/ingest-documents';
 
 export interface DirectIngestDeps {

@@ -6,12 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { Embedder } from '../../activities/embed/embedder';
+import type { Embedder } from '../../adapters/embed/embedder';
 import { liveAlias } from '../../activities/ingest/live-index';
-import type { VectorStore } from '../../activities/milvus/vector-store';
-import { countLiveChunks } from '../../activities/postgres/document-registry';
-import { startIngest } from '../../src/client/ingest';
-import type { MemflowConfig } from '../../src/config';
+import type { VectorStore } from '../../adapters/milvus/vector-store';
+import { countLiveChunks } from '../../adapters/postgres/document-registry';
+import { startIngest } from '../../client/ingest';
+import type { MemflowConfig } from '../../config/config';
 import type { CpuUse } from './cpu-meter';
 import { startCpuMeter } from './cpu-meter';
 import type { DirectIngestResult } from './direct-ingest';

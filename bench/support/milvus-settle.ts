@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { SEARCH_EF } from '../../activities/milvus/milvus-store';
+import { SEARCH_EF } from '../../adapters/milvus/milvus-store';
 import { startCpuMeter } from './cpu-meter';
 import { rssMiB } from './worker-child';
 

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { MemflowConfig } from '../../src/config';
+import type { MemflowConfig } from '../../config/config';
 import { endNoopSession, noopTurnSession, noopTurnUpdate } from './noop-turn-workflow';
 
 export interface NoopActivities {

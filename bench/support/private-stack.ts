@@ -8,14 +8,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MemflowConfig } from '../../src/config';
-import { loadConfig } from '../../src/config';
-import { dropDatabase } from '../../src/db/ensure-database';
-import { errorMessage } from '../../src/errors';
-import { ensureStackInstalled } from '../../src/stack/install';
-import { freePort } from '../../src/stack/net';
-import type { Log } from '../../src/stack/stack';
-import { stackDown, stackUp } from '../../src/stack/stack';
+import type { MemflowConfig } from '../../config/config';
+import { loadConfig } from '../../config/config';
+import { dropDatabase } from '../../adapters/postgres/ensure-database';
+import { errorMessage } from '../../contracts/errors';
+import { ensureStackInstalled } from '../../devstack/install';
+import { freePort } from '../../devstack/net';
+import type { Log } from '../../devstack/stack';
+import { stackDown, stackUp } from '../../devstack/stack';
 
 export interface PrivateStack {
   runId: string;
@@ -23,7 +23,7 @@ export interface PrivateStack {
   home: string;
   /** The configuration of the private stack. */
   config: MemflowConfig;
-  /** The configuration the run was derived from (shared venv, models and `.stack/corpus`). */
+  /** The configuration the run was derived from (shared venv, models and `.memflow/corpus`). */
   base: MemflowConfig;
   /**
    * Registers in-process cleanup (stop a worker, close pools) that `down()` runs first, newest

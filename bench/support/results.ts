@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../src/config';
+import { REPO_ROOT } from '../../config/config';
 
 export const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
 

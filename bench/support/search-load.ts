@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatDeps } from '../../activities/chat/chat-deps';
 import { pinIndex } from '../../activities/chat/pin-index';
 import { retrieveChunks } from '../../activities/chat/retrieve-chunks';
-import { errorMessage } from '../../src/errors';
+import { errorMessage } from '../../contracts/errors';
 
 /** Questions a user of the first pages (alphabetically) of the PostgreSQL manual might ask. */
 export const POSTGRES_QUESTIONS = [

@@ -2,7 +2,7 @@
  * The environment a child process (`memflow worker`) needs to see a private stack's configuration:
  * `loadConfig` reads only variables, so the stack's `MemflowConfig` is written back as them.
  */
-import type { MemflowConfig } from '../../src/config';
+import type { MemflowConfig } from '../../config/config';
 
 export function stackEnv(config: MemflowConfig, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {

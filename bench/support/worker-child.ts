@@ -6,8 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../src/config';
-import { WORKER_READY_LINE } from '../../src/stack/worker-process';
+import { REPO_ROOT } from '../../config/config';
+import { WORKER_READY_LINE } from '../../contracts/worker-ready';
 
 export interface WorkerChild {
   child: ChildProcess;

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { MemflowClient } from '../../src/client/memflow-client';
-import { REPO_ROOT } from '../../src/config';
+import { MemflowClient } from '../../client/memflow-client';
+import { REPO_ROOT } from '../../config/config';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import {
   CORPUS,

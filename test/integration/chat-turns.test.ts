@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MemflowError } from '../../src/errors';
-import { MemflowIndexVersion } from '../../src/temporal/search-attributes';
+import { MemflowError } from '../../contracts/errors';
+import { MemflowIndexVersion } from '../../contracts/search-attributes';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT } from '../../src/config';
+import { REPO_ROOT } from '../../config/config';
 
 const FILE = path.join(REPO_ROOT, 'temporal-dev.yml');
 

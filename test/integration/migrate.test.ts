@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Pool } from 'pg';
-import { dropDatabase, ensureDatabase } from '../../src/db/ensure-database';
-import { migrate } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
-import { MemflowError } from '../../src/errors';
+import { dropDatabase, ensureDatabase } from '../../adapters/postgres/ensure-database';
+import { migrate } from '../../adapters/postgres/migrate';
+import { createPool } from '../../adapters/postgres/pool';
+import { MemflowError } from '../../contracts/errors';
 import { testConfig, uniqueName } from '../support/test-env';
 
 const config = testConfig();

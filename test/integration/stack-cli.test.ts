@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { REPO_ROOT, loadConfig } from '../../src/config';
-import { dropDatabase } from '../../src/db/ensure-database';
-import { freePort } from '../../src/stack/net';
+import { REPO_ROOT, loadConfig } from '../../config/config';
+import { dropDatabase } from '../../adapters/postgres/ensure-database';
+import { freePort } from '../../devstack/net';
 import { testConfig } from '../support/test-env';
 
 const base = testConfig();

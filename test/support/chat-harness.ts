@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { startIngest } from '../../src/client/ingest';
-import { MemflowClient } from '../../src/client/memflow-client';
-import type { MemflowConfig } from '../../src/config';
-import { REPO_ROOT } from '../../src/config';
+import { startIngest } from '../../client/ingest';
+import { MemflowClient } from '../../client/memflow-client';
+import type { MemflowConfig } from '../../config/config';
+import { REPO_ROOT } from '../../config/config';
 import type { WorkerHandle } from '../../workers/worker';
 import { createWorker } from '../../workers/worker';
 import type { FakeChatRequest, FakeOpenAiServer } from './fake-openai';

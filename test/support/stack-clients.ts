@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { MilvusVectorStore } from '../../activities/milvus/milvus-store';
-import type { MemflowConfig } from '../../src/config';
-import { createPool } from '../../src/db/pool';
+import { MilvusVectorStore } from '../../adapters/milvus/milvus-store';
+import type { MemflowConfig } from '../../config/config';
+import { createPool } from '../../adapters/postgres/pool';
 
 /** The clients a test uses to observe the real stack; `close()` releases them all. */
 export interface StackClients {

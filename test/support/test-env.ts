@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { MemflowConfig } from '../../src/config';
-import { loadConfig } from '../../src/config';
+import type { MemflowConfig } from '../../config/config';
+import { loadConfig } from '../../config/config';
 
 /**
  * Configuration of the private stack `npm test` started (see test/run.ts). Test files fail fast

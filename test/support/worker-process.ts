@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../../src/config';
-import { WORKER_READY_LINE } from '../../src/stack/worker-process';
+import { REPO_ROOT } from '../../config/config';
+import { WORKER_READY_LINE } from '../../contracts/worker-ready';
 
 /** A real `memflow worker` process (so a test can SIGKILL it), resolved once it polls. */
 export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { classifyLlmError, retryAfterMs } from '../../activities/llm/classify-error';
+import { classifyLlmError, retryAfterMs } from '../../adapters/llm/classify-error';
 
 const context = { operation: 'chat completion (m at http://x/v1)', now: () => Date.parse('2025-01-01T00:00:00Z') };
 const httpError = (status: number, headers: Record<string, string> = {}) =>

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config';
-import { MemflowError } from '../../src/errors';
-import { workerProcessEnv } from '../../src/stack/worker-process';
+import { loadConfig } from '../../config/config';
+import { MemflowError } from '../../contracts/errors';
+import { workerProcessEnv } from '../../devstack/worker-process';
 
 test('defaults point at the local stack', () => {
   const config = loadConfig({});

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isMemflowError } from '../../src/errors';
+import { isMemflowError } from '../../contracts/errors';
 import {
   embeddingIdentity,
   findSitePackages,
   modelWheelRequirements,
   prepareLocalModels,
-} from '../../src/models/embedding-models';
+} from '../../adapters/embed/embedding-models';
 
 // Real model files from the model wheels: MEMFLOW_TEST_SITE_PACKAGES, else the venv of `npm test`'s
 // stack (MEMFLOW_VENV), else the probe venv of the development machines.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errorMessage } from '../../src/errors';
+import { errorMessage } from '../../contracts/errors';
 
 test('errorMessage reads the plain objects gRPC clients reject with', () => {
   assert.equal(errorMessage(new Error('boom')), 'boom');

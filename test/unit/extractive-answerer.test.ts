@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EXTRACTIVE_LABEL, contentTerms, extractiveAnswer } from '../../activities/llm/extractive-answerer';
-import { extractivePlan } from '../../activities/llm/extractive-planner';
+import { EXTRACTIVE_LABEL, contentTerms, extractiveAnswer } from '../../adapters/llm/extractive-answerer';
+import { extractivePlan } from '../../adapters/llm/extractive-planner';
 
 const passages = [
   {

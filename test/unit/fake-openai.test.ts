@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { embedderFromConfig } from '../../activities/embed/embedder-from-config';
+import { embedderFromConfig } from '../../adapters/embed/embedder-from-config';
 import { fakeToolCalls, pseudoEmbedding, startFakeOpenAi } from '../support/fake-openai';
 import type { FakeOpenAiServer } from '../support/fake-openai';
 

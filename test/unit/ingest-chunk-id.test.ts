@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkId, docIdFor, normalizeSourceUri, textHash } from '../../src/ingest';
+import { chunkId, docIdFor, normalizeSourceUri, textHash } from '../../adapters/documents';
 
 describe('chunk and document ids', () => {
   it('textHash is the hex SHA-256 of the UTF-8 text', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isMemflowError } from '../../src/errors';
-import { approximateTokenCount, chunkId, chunkSections, type Chunk, type Section } from '../../src/ingest';
+import { isMemflowError } from '../../contracts/errors';
+import { approximateTokenCount, chunkId, chunkSections, type Chunk, type Section } from '../../adapters/documents';
 
 /** Distinct, numbered sentences, so every chunk's position in its section is unambiguous. */
 const sentence = (topic: string, i: number) => `The ${topic} sentence number ${i} carries a few ordinary words.`;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseMarkdown } from '../../src/ingest';
+import { parseMarkdown } from '../../adapters/documents';
 
 const corpus = (name: string) => fs.readFileSync(path.resolve(__dirname, '../fixtures/corpus', name), 'utf8');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseText } from '../../src/ingest';
+import { parseText } from '../../adapters/documents';
 
 describe('parseText', () => {
   it('makes one section without headings, titled by the first line, paragraphs kept', () => {

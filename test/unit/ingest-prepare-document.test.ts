@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { prepareDocument, type Chunk } from '../../src/ingest';
+import { prepareDocument, type Chunk } from '../../adapters/documents';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isMemflowError } from '../../src/errors';
-import { DEFAULT_MAX_DOCUMENT_BYTES, looksBinary, readDocument } from '../../src/ingest';
+import { isMemflowError } from '../../contracts/errors';
+import { DEFAULT_MAX_DOCUMENT_BYTES, looksBinary, readDocument } from '../../adapters/documents';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLocalEmbedder } from '../../activities/embed/local-embedder';
-import type { Embedder } from '../../activities/embed/embedder';
-import { isMemflowError } from '../../src/errors';
-import { findSitePackages, prepareLocalModels } from '../../src/models/embedding-models';
+import { createLocalEmbedder } from '../../adapters/embed/local-embedder';
+import type { Embedder } from '../../adapters/embed/embedder';
+import { isMemflowError } from '../../contracts/errors';
+import { findSitePackages, prepareLocalModels } from '../../adapters/embed/embedding-models';
 
 // Real model files from the model wheels: MEMFLOW_TEST_SITE_PACKAGES, else the venv of `npm test`'s
 // stack (MEMFLOW_VENV), else the probe venv of the development machines.

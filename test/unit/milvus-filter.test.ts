@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildFilter, literal } from '../../activities/milvus/milvus-filter';
-import { MemflowError } from '../../src/errors';
+import { buildFilter, literal } from '../../adapters/milvus/milvus-filter';
+import { MemflowError } from '../../contracts/errors';
 
 test('the tenant clause is always first and values are quoted', () => {
   assert.equal(buildFilter('acme', { docIds: ['a', 'b"c'] }), 'tenant == "acme" and doc_id in ["a", "b\\"c"]');

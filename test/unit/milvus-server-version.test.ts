@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { serverSupportsBm25 } from '../../activities/milvus/milvus-schema';
+import { serverSupportsBm25 } from '../../adapters/milvus/milvus-schema';
 
 test('only servers that know BM25 get a BM25 schema: Milvus 2.3/2.4 would crash loading it', () => {
   for (const version of ['v2.3.5-lite', 'v2.3.9', '2.4.15', 'v1.1.0']) assert.equal(serverSupportsBm25(version), false);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderMilvusConfig } from '../../src/stack/milvus-standalone-server';
+import { renderMilvusConfig } from '../../devstack/milvus-standalone-server';
 
 const TEMPLATE = [
   'etcd:',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { createOpenAiChatModel, chatModelFromConfig } from '../../activities/llm/openai-chat-model';
-import type { ChatModel } from '../../activities/llm/chat-model';
+import { createOpenAiChatModel, chatModelFromConfig } from '../../adapters/llm/openai-chat-model';
+import type { ChatModel } from '../../adapters/llm/chat-model';
 import { fakeToolCalls, echoRespond, startFakeOpenAi } from '../support/fake-openai';
 import type { FakeOpenAiServer } from '../support/fake-openai';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { createOpenAiEmbedder } from '../../activities/embed/openai-embedder';
+import { createOpenAiEmbedder } from '../../adapters/embed/openai-embedder';
 import { pseudoEmbedding, startFakeOpenAi } from '../support/fake-openai';
 import type { FakeOpenAiServer } from '../support/fake-openai';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Embedder } from '../../activities/embed/embedder';
-import { normalizeQuery, QueryEmbeddingCache } from '../../activities/embed/query-embedding-cache';
+import type { Embedder } from '../../adapters/embed/embedder';
+import { normalizeQuery, QueryEmbeddingCache } from '../../adapters/embed/query-embedding-cache';
 
 /** An embedder that records every batch it is asked for; the vector encodes the text's length. */
 function countingEmbedder(model = 'm1'): Embedder & { calls: string[][] } {

@@ -3,19 +3,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Embedder } from '../../activities/embed/embedder';
-import { fromThreadError, toThreadError } from '../../activities/embed/embed-thread-protocol';
-import { createLocalEmbedder, onnxSessionOptions } from '../../activities/embed/local-embedder';
+import type { Embedder } from '../../adapters/embed/embedder';
+import { fromThreadError, toThreadError } from '../../adapters/embed/embed-thread-protocol';
+import { createLocalEmbedder, onnxSessionOptions } from '../../adapters/embed/local-embedder';
 import {
   EmbedThreadExitedError,
   createThreadedLocalEmbedder,
   terminateEmbedThreadForTest,
-} from '../../activities/embed/threaded-embedder';
-import { MemflowError, isMemflowError } from '../../src/errors';
-import { localModelProblems } from '../../src/models/embedding-models';
+} from '../../adapters/embed/threaded-embedder';
+import { MemflowError, isMemflowError } from '../../contracts/errors';
+import { localModelProblems } from '../../adapters/embed/embedding-models';
 
 // The models `memflow stack up` lays out; MEMFLOW_MODELS_DIR points elsewhere.
-const MODELS_DIR = process.env.MEMFLOW_MODELS_DIR ?? path.resolve(__dirname, '../../.stack/models');
+const MODELS_DIR = process.env.MEMFLOW_MODELS_DIR ?? path.resolve(__dirname, '../../.memflow/models');
 const MODELS = ['all-minilm-l6-v2', 'paraphrase-minilm-l3-v2'] as const;
 const missing = MODELS.flatMap((m) => localModelProblems(MODELS_DIR, m));
 const skip =

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { workflowSourceDigest } from '../../src/temporal/workflow-bundle';
+import { workflowSourceDigest } from '../../workers/workflow-bundle';
 
 describe('workflow bundle digest', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-bundle-digest-'));
@@ -13,25 +13,26 @@ describe('workflow bundle digest', () => {
     fs.writeFileSync(path.join(root, file), text);
   };
 
-  it('changes with any source the workflows could import, and only with those', () => {
+  it('changes with workflows/, contracts/ and the lock file only: activities and adapters are never bundled', () => {
     write('workflows/index.ts', "export * from './chat';\n");
-    write('activities/chat/pin-index.ts', 'export const a = 1;\n');
-    write('src/errors.ts', 'export const b = 2;\n');
+    write('contracts/chat.ts', 'export const a = 1;\n');
+    write('activities/chat/pin-index.ts', 'export const c = 1;\n');
     const first = workflowSourceDigest(root);
     assert.match(first, /^[0-9a-f]{16}$/);
     assert.equal(workflowSourceDigest(root), first, 'stable for the same sources');
 
     write('README.md', 'docs are not bundled');
     write('test/unit/x.test.ts', 'tests are not bundled');
-    write('src/notes.txt', 'not a source file');
-    assert.equal(workflowSourceDigest(root), first);
+    write('contracts/notes.txt', 'not a source file');
+    write('activities/chat/pin-index.ts', 'export const c = 2;\n');
+    write('adapters/milvus/milvus-store.ts', 'export const d = 1;\n');
+    assert.equal(workflowSourceDigest(root), first, 'docs, tests, activities and adapters do not change it');
 
     const seen = new Set([first]);
     for (const [file, text] of [
       ['workflows/index.ts', "export * from './chat';\nexport * from './ingest';\n"],
-      ['activities/chat/pin-index.ts', 'export const a = 2;\n'],
-      ['src/errors.ts', 'export const b = 3;\n'],
-      ['src/new-module.ts', 'export {};\n'],
+      ['contracts/chat.ts', 'export const a = 2;\n'],
+      ['contracts/new-module.ts', 'export {};\n'],
       ['workflows/data.json', '{}'],
       ['package-lock.json', '{"lockfileVersion":3}'],
       ['package-lock.json', '{"lockfileVersion":3,"packages":{}}'],
@@ -41,7 +42,7 @@ describe('workflow bundle digest', () => {
       assert.ok(!seen.has(digest), `${file} changed the digest`);
       seen.add(digest);
     }
-    fs.renameSync(path.join(root, 'src/new-module.ts'), path.join(root, 'src/renamed-module.ts'));
+    fs.renameSync(path.join(root, 'contracts/new-module.ts'), path.join(root, 'contracts/renamed-module.ts'));
     assert.ok(!seen.has(workflowSourceDigest(root)), 'a renamed file changes the digest');
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { PinnedIndex } from '../../activities/chat/pin-index';
-import { MemflowIndexVersion } from '../../src/temporal/search-attributes';
+import { MemflowIndexVersion } from '../../contracts/search-attributes';
 import type {
   ChatSessionInput,
   PendingApproval,
@@ -21,7 +21,7 @@ import type {
   TurnRecord,
   TurnReply,
   Usage,
-} from './definitions';
+} from '../../contracts/chat';
 import {
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -30,10 +30,10 @@ import {
   historyQuery,
   rejectToolSignal,
   sendMessageUpdate,
-} from './definitions';
-import { llm, localLlm, localStores, stores, tools } from './activities';
+} from '../../contracts/chat';
+import { llm, localLlm, localStores, stores, tools } from './step-proxies';
 import { validateMessage } from './validate-message';
-import { TOOL_POLICIES } from './tool-policy';
+import { TOOL_POLICIES } from '../../contracts/tool-policy';
 import { TurnLock } from './turn-lock';
 
 /** Turns kept verbatim in memory (and in `history`); older ones are folded into the summary. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { SendMessageInput } from './definitions';
-import { FILTER_FIELDS, MAX_FILTER_VALUES, MAX_MESSAGE_CHARS } from './definitions';
+import type { SendMessageInput } from '../../contracts/chat';
+import { FILTER_FIELDS, MAX_FILTER_VALUES, MAX_MESSAGE_CHARS } from '../../contracts/chat';
 
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 

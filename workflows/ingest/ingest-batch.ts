@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { BatchResult } from './definitions';
+import type { BatchResult } from '../../contracts/ingest';
 
 const { registerDocuments } = proxyActivities<Activities>({
   startToCloseTimeout: '15m',

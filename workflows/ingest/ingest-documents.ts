@@ -8,9 +8,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { MemflowState } from '../../src/temporal/search-attributes';
-import type { BatchResult, IngestCarry, IngestProgress, IngestRequest } from './definitions';
-import { MAX_REPORTED_FAILURES, progressQuery } from './definitions';
+import { MemflowState } from '../../contracts/search-attributes';
+import type { BatchResult, IngestCarry, IngestProgress, IngestRequest } from '../../contracts/ingest';
+import { MAX_REPORTED_FAILURES, progressQuery } from '../../contracts/ingest';
 import { ingestBatch } from './ingest-batch';
 
 const { ensureLiveIndex } = proxyActivities<Activities>({

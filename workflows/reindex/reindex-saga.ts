@@ -8,9 +8,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { MemflowState } from '../../src/temporal/search-attributes';
-import type { ReindexInput, ReindexStatusView, SagaState } from './definitions';
-import { cancelSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } from './definitions';
+import { MemflowState } from '../../contracts/search-attributes';
+import type { ReindexInput, ReindexStatusView, SagaState } from '../../contracts/reindex';
+import { cancelSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } from '../../contracts/reindex';
 
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '10m',

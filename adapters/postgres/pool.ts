@@ -1,0 +1,37 @@
+import os from 'node:os';
+import type { ClientConfig } from 'pg';
+import { Pool } from 'pg';
+import { MemflowError, errorMessage } from '../../contracts/errors';
+
+/** Like libpq: a URL without a user name connects as PGUSER or the OS user. */
+export function connectionConfig(url: string): ClientConfig {
+  const parsed = new URL(url);
+  // pg's URL parser would override a separate `user` option with undefined, so it goes in the URL.
+  if (!parsed.username) parsed.username = encodeURIComponent(process.env.PGUSER ?? os.userInfo().username);
+  return { connectionString: parsed.toString(), connectionTimeoutMillis: 5000 };
+}
+
+export function createPool(url: string, max = 10): Pool {
+  return new Pool({ ...connectionConfig(url), max });
+}
+
+/** Describes where a connection string points, without its password. */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '5432'}/${u.pathname.replace(/^\//, '')}`;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** Turns a connection failure into a typed error that says what to do. */
+export function postgresError(url: string, err: unknown): MemflowError {
+  const code = (err as { code?: string }).code ?? '';
+  const reason =
+    UNREACHABLE.has(code) || /timeout/i.test(errorMessage(err)) ? 'is unreachable' : 'refused the connection';
+  return new MemflowError(
+    'POSTGRES_UNREACHABLE',
+    `PostgreSQL at ${describeUrl(url)} ${reason} (${code || errorMessage(err)}). ` +
+      'Start PostgreSQL or point DATABASE_URL at a running server, e.g. postgres://user@host:5432/memflow.',
+    { retryable: true, cause: err },
+  );
+}

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { run as runWorker } from '../workers/worker';
+import { loadConfig } from '../config/config';
+import { MemflowError, errorMessage } from '../contracts/errors';
+import { benchCommand } from './bench-command';
+import { chatCommand } from './chat-command';
+import { reindexCommand } from './reindex-command';
+import { corpusCommand } from './corpus-command';
+import { ingestCommand } from './ingest-command';
+import { healthCommand, startCommand } from './start';
+import { migrateCommand, stackCommand } from './stack-commands';
+
+const USAGE = `memflow — durable agent orchestration on Temporal
+
+Usage:
+  memflow start                     stack up + worker + the main job (health report)
+  memflow stack up|down|status [--json]
+  memflow migrate                   apply pending SQL migrations
+  memflow worker                    run a worker in the foreground (Ctrl-C stops it gracefully)
+  memflow health [--json]           run the health-check workflow through the worker
+  memflow ingest <paths|globs…> --tenant T [--json]
+                                    ingest documents (HTML, Markdown, text) with a live progress bar
+  memflow chat --tenant T --session S [--json] "question"
+                                    one durable chat turn; prints the answer, citations and the workflow link
+  memflow reindex start --model M | status | pause|resume|cancel|rollback <target_version>
+                                    re-embed every chunk with another model, with zero-downtime cutover
+  memflow bench <name> [options]    run a benchmark from bench/: turn-overhead, latency-budget,
+                                    turn-throughput, search, ingest, memory, reindex-search, embed-thread
+  memflow corpus postgres-docs [--tenant T] [--quick]
+                                    fetch the PostgreSQL 15 manual (Debian package) and ingest it
+
+Configuration comes from environment variables; see README.md.`;
+
+export interface CliContext {
+  json: boolean;
+  print(text: string): void;
+  log(line: string): void;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const json = values.json === true;
+  const ctx: CliContext = {
+    json,
+    print: (text) => console.log(text),
+    // Progress goes to stderr so `--json` output on stdout stays machine-readable.
+    log: (line) => console.error(line),
+  };
+  const config = loadConfig();
+  switch (command) {
+    case 'stack':
+      return stackCommand(config, rest, ctx);
+    case 'migrate':
+      return migrateCommand(config, ctx);
+    case 'worker':
+      await runWorker();
+      return 0;
+    case 'start':
+      return startCommand(config, ctx);
+    case 'ingest':
+      return ingestCommand(config, argv.slice(argv.indexOf('ingest') + 1), ctx);
+    case 'bench':
+      return benchCommand(argv.slice(argv.indexOf('bench') + 1));
+    case 'reindex':
+      return reindexCommand(config, argv.slice(argv.indexOf('reindex') + 1), ctx);
+    case 'chat':
+      return chatCommand(config, argv.slice(argv.indexOf('chat') + 1), ctx);
+    case 'corpus':
+      return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
+    case 'health':
+      return healthCommand(config, ctx);
+    default:
+      console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof MemflowError) {
+      console.error(`memflow: ${err.code}: ${err.message}`);
+    } else {
+      // Temporal wraps the reason (a workflow's failure, an activity's) in causes: show the root.
+      let root: unknown = err;
+      while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+      const type = (root as { type?: string }).type;
+      console.error(
+        `memflow: ${errorMessage(err)}${root !== err ? `: ${type ? `${type}: ` : ''}${errorMessage(root)}` : ''}`,
+      );
+      if (process.env.MEMFLOW_DEBUG) console.error(err);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,126 @@
+import crypto from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { assertTenant } from '../adapters/milvus/milvus-filter';
+import type { MemflowConfig } from '../config/config';
+import { loadConfig } from '../config/config';
+import { MemflowError, errorMessage } from '../contracts/errors';
+import { connectClient, workflowUrl } from '../adapters/temporal/connection';
+import { MemflowSession, MemflowTenant } from '../contracts/search-attributes';
+import type { chatSession } from '../workflows/chat/chat-session';
+import type { ChatSessionInput, MessageFilters, SessionHistory, TurnReply } from '../contracts/chat';
+import {
+  approveToolSignal,
+  chatWorkflowId,
+  endSessionSignal,
+  historyQuery,
+  rejectToolSignal,
+  sendMessageUpdate,
+} from '../contracts/chat';
+
+export interface ChatOptions {
+  /** Idempotency key: the same requestId always gets the same reply, and runs one turn. Default: a new UUID. */
+  requestId?: string;
+  filters?: MessageFilters;
+  /** Session settings, used only when this call starts the session. */
+  session?: Pick<ChatSessionInput, 'idleTimeoutMs' | 'approvalTimeoutMs' | 'maxHistoryEvents' | 'llmSteps'>;
+}
+
+export interface ChatResult extends TurnReply {
+  workflowId: string;
+  url: string;
+}
+
+/** Continue-as-new can close a run while an update is on its way; the next run then takes it. */
+const ATTEMPTS_ACROSS_RUNS = 5;
+
+function failureOf(err: unknown): ApplicationFailure | undefined {
+  let e: unknown = err;
+  while (e instanceof Error) {
+    if (e instanceof ApplicationFailure) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/**
+ * The typed client backend services use. Each `chat` call starts the tenant's session workflow
+ * if it is not running (or reuses it) and sends the message as an Update, in one round trip.
+ */
+export class MemflowClient {
+  constructor(
+    readonly temporal: Client,
+    readonly config: MemflowConfig,
+  ) {}
+
+  /** Connects with the given (or the environment's) configuration. */
+  static async connect(config: MemflowConfig = loadConfig()): Promise<MemflowClient> {
+    return new MemflowClient(await connectClient(config), config);
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+
+  /** Sends one user message and returns the answer with citations. */
+  async chat(tenant: string, sessionId: string, text: string, options: ChatOptions = {}): Promise<ChatResult> {
+    assertTenant(tenant);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(sessionId)) {
+      throw new MemflowError(
+        'INVALID_INPUT',
+        `Invalid sessionId ${JSON.stringify(sessionId)}: use 1-128 letters, digits, '.', '_' or '-'.`,
+      );
+    }
+    const requestId = options.requestId ?? crypto.randomUUID();
+    const workflowId = chatWorkflowId(tenant, sessionId);
+    for (let attempt = 1; ; attempt++) {
+      const start = new WithStartWorkflowOperation<typeof chatSession>('chatSession', {
+        workflowId,
+        taskQueue: this.config.temporal.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ tenant, sessionId, ...options.session }],
+        typedSearchAttributes: [
+          { key: MemflowTenant, value: tenant },
+          { key: MemflowSession, value: sessionId },
+        ],
+        memo: { tenant, sessionId },
+      });
+      try {
+        const reply = await this.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
+          args: [{ requestId, text, ...(options.filters ? { filters: options.filters } : {}) }],
+          updateId: requestId,
+          startWorkflowOperation: start,
+        });
+        return { ...reply, workflowId, url: workflowUrl(this.config, workflowId) };
+      } catch (err) {
+        const failure = failureOf(err);
+        if (failure?.type === 'INVALID_INPUT') throw new MemflowError('INVALID_INPUT', failure.message);
+        if (failure?.type === 'TurnFailed') throw new MemflowError('TURN_FAILED', failure.message, { retryable: true });
+        const closedRun =
+          !(err instanceof WorkflowUpdateFailedError) &&
+          /completed|not found|closed|continued/i.test(errorMessage(err));
+        if (!closedRun || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
+      }
+    }
+  }
+
+  /** Turns, summary, pending tool approvals and usage of a session. */
+  history(tenant: string, sessionId: string): Promise<SessionHistory> {
+    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).query(historyQuery);
+  }
+
+  approveTool(tenant: string, sessionId: string, callId: string): Promise<void> {
+    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).signal(approveToolSignal, { callId });
+  }
+
+  rejectTool(tenant: string, sessionId: string, callId: string, reason?: string): Promise<void> {
+    return this.temporal.workflow
+      .getHandle(chatWorkflowId(tenant, sessionId))
+      .signal(rejectToolSignal, { callId, reason });
+  }
+
+  endSession(tenant: string, sessionId: string): Promise<void> {
+    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).signal(endSessionSignal);
+  }
+}

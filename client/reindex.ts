@@ -1,0 +1,144 @@
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { liveIndex } from '../adapters/postgres/vector-indexes';
+import type { ReindexControlRow } from '../adapters/postgres/reindex-control';
+import { activeReindex, listReindexes, requestReindex, updateReindex } from '../adapters/postgres/reindex-control';
+import type { MemflowConfig } from '../config/config';
+import { MemflowError } from '../contracts/errors';
+import { getEmbeddingModel, localModelProblems } from '../adapters/embed/embedding-models';
+import { MemflowState, MemflowTargetVersion } from '../contracts/search-attributes';
+import type { ReindexOptions, ReindexStatusView } from '../contracts/reindex';
+import {
+  cancelSignal,
+  pauseSignal,
+  reindexWorkflowId,
+  resumeSignal,
+  rollbackSignal,
+  statusQuery,
+} from '../contracts/reindex';
+import type { reindexSaga } from '../workflows/reindex/reindex-saga';
+
+export interface StartReindexResult {
+  row: ReindexControlRow;
+  /** False when a saga for this target already existed: that run is returned instead. */
+  created: boolean;
+  workflowId: string;
+}
+
+const TARGET = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
+
+/**
+ * `memflow reindex start`: validates the model (configured, installed, dimension known) before
+ * writing anything, inserts the `reindex_control` row and starts its saga. Exactly one saga per
+ * target version: a second request, concurrent or later, gets the existing run.
+ */
+export async function startReindex(
+  client: Client,
+  config: MemflowConfig,
+  db: Pool,
+  request: { model: string; targetVersion?: string; options?: ReindexOptions },
+): Promise<StartReindexResult> {
+  const spec = getEmbeddingModel(request.model); // MODEL_UNKNOWN: not configured
+  const problems =
+    config.embedding.provider === 'local' ? localModelProblems(config.embedding.modelsDir, spec.model) : [];
+  if (problems.length > 0) {
+    throw new MemflowError(
+      'MODEL_NOT_INSTALLED',
+      `Model ${spec.model} is not installed (${problems.join('; ')}). Run \`memflow stack up\`.`,
+    );
+  }
+  const targetVersion = request.targetVersion ?? spec.model;
+  if (!TARGET.test(targetVersion)) {
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `Invalid target version ${JSON.stringify(targetVersion)}: letters, digits and _.:@- only.`,
+    );
+  }
+  const existing = await activeReindex(db, targetVersion);
+  if (!existing) {
+    const live = await liveIndex(db);
+    if (!live) throw new MemflowError('INVALID_INPUT', 'Nothing to re-embed yet: ingest documents first.');
+    if (live.identity.model === spec.model) {
+      throw new MemflowError('INVALID_INPUT', `The live index already uses ${spec.model}; choose another model.`);
+    }
+  }
+  const { row, created } = await requestReindex(db, {
+    targetVersion,
+    model: spec.model,
+    options: { ...request.options },
+  });
+  const workflowId = reindexWorkflowId(targetVersion, row.id);
+  if (row.status === 'requested' || row.status === 'running' || row.status === 'paused') {
+    // Idempotent: a crash between the insert and this start is healed by the next request.
+    await client.workflow.start<typeof reindexSaga>('reindexSaga', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ reindexId: row.id, targetVersion, model: spec.model, options: row.options as ReindexOptions }],
+      typedSearchAttributes: [
+        { key: MemflowTargetVersion, value: targetVersion },
+        { key: MemflowState, value: 'requested' },
+      ],
+      memo: { targetVersion, model: spec.model, reindexId: row.id },
+    });
+    if (row.workflowId !== workflowId) await updateReindex(db, row.id, { workflowId });
+  }
+  return { row, created, workflowId };
+}
+
+export interface ReindexStatusEntry {
+  row: ReindexControlRow;
+  live?: ReindexStatusView;
+}
+
+/** Recent re-embeds, with the live view of those whose saga still runs. */
+export async function reindexStatus(client: Client, db: Pool): Promise<ReindexStatusEntry[]> {
+  const rows = await listReindexes(db);
+  return Promise.all(
+    rows.map(async (row) => {
+      if (!row.workflowId) return { row };
+      try {
+        const handle = client.workflow.getHandle(row.workflowId);
+        const { status } = await handle.describe();
+        return status.name === 'RUNNING' ? { row, live: await handle.query(statusQuery) } : { row };
+      } catch {
+        return { row };
+      }
+    }),
+  );
+}
+
+async function activeHandle(client: Client, db: Pool, targetVersion: string) {
+  const row = await activeReindex(db, targetVersion);
+  if (!row?.workflowId)
+    throw new MemflowError('NOT_FOUND', `No active re-embed for ${targetVersion}. See \`memflow reindex status\`.`);
+  return client.workflow.getHandle(row.workflowId);
+}
+
+export async function signalReindex(
+  client: Client,
+  db: Pool,
+  targetVersion: string,
+  action: 'pause' | 'resume' | 'cancel' | 'rollback',
+  reason?: string,
+): Promise<void> {
+  const handle = await activeHandle(client, db, targetVersion);
+  if ((await handle.describe()).status.name !== 'RUNNING') {
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `The re-embed saga for ${targetVersion} has ended${action === 'rollback' ? ' (its retention is over, so the previous version is gone)' : ''}.`,
+    );
+  }
+  if (action === 'pause') await handle.signal(pauseSignal);
+  else if (action === 'resume') await handle.signal(resumeSignal);
+  else if (action === 'cancel') await handle.signal(cancelSignal, { reason });
+  else {
+    const view = await handle.query(statusQuery);
+    if (view.state !== 'retaining')
+      throw new MemflowError(
+        'INVALID_INPUT',
+        `Cannot roll back ${targetVersion} in state ${view.state}: only after cutover.`,
+      );
+    await handle.signal(rollbackSignal);
+  }
+}

