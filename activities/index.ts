@@ -24,7 +24,7 @@ import type { RegisterDocumentsInput } from './ingest/register-documents';
 import type { VectorStore } from '../adapters/milvus/vector-store';
 import { backfillPage } from './reindex/backfill';
 import type { BackfillPageInput } from './reindex/backfill';
-import { cutover, dropRetained, finishReindex, markReindex, revertCutover } from './reindex/cutover';
+import { cutover, dropRetained, finishReindex, recordReindexState, revertCutover } from './reindex/cutover';
 import {
   createTargetCollection,
   disableDualWrite,
@@ -67,14 +67,16 @@ export function createActivities(deps: ActivityDeps) {
       dropTargetCollection(deps, input),
     ),
     enableDualWrite: classified((input: Parameters<typeof enableDualWrite>[1]) => enableDualWrite(deps, input)),
-    disableDualWrite: classified((input: { collection: string }) => disableDualWrite(deps, input)),
+    disableDualWrite: classified((input: Parameters<typeof disableDualWrite>[1]) => disableDualWrite(deps, input)),
     backfillPage: classified((input: BackfillPageInput) => backfillPage(deps, input)),
     validateIndex: classified((input: ValidateInput) => validateIndex(deps, input)),
     cutover: classified((input: Parameters<typeof cutover>[1]) => cutover(deps, input)),
     revertCutover: classified((input: Parameters<typeof revertCutover>[1]) => revertCutover(deps, input)),
     finishReindex: classified((input: Parameters<typeof finishReindex>[1]) => finishReindex(deps, input)),
-    dropRetained: classified((input: { collection: string }) => dropRetained(deps, input)),
-    markReindex: classified((input: Parameters<typeof markReindex>[1]) => markReindex(deps, input)),
+    dropRetained: classified((input: Parameters<typeof dropRetained>[1]) => dropRetained(deps, input)),
+    recordReindexState: classified((input: Parameters<typeof recordReindexState>[1]) =>
+      recordReindexState(deps, input),
+    ),
   };
 }
 

@@ -327,7 +327,7 @@ function analyze(run: BenchRun) {
 const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : String(n));
 
 function describeSample(s: SearchSample, origin: number): string {
-  return `${Math.round(s.ms)} ms at B+${((s.startedAt - origin) / 1000).toFixed(2)}s (pin ${Math.round(s.pinMs)} ms, ${s.collection ?? 'no collection'}, ${s.tenant})`;
+  return `${Math.round(s.ms)} ms at B+${((s.startedAt - origin) / 1000).toFixed(2)}s (${s.collection ?? 'no collection'}, ${s.tenant})`;
 }
 
 async function main(): Promise<number> {
@@ -446,7 +446,6 @@ async function main(): Promise<number> {
     },
     slowestAroundCutover: result.slowestAroundCutover.map((s) => ({
       ms: Math.round(s.ms),
-      pinMs: Math.round(s.pinMs),
       atSeconds: seconds(s.startedAt - b.from),
       collection: s.collection,
     })),

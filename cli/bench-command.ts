@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../config/config';
-import { MemflowError } from '../contracts/errors';
+import { usageError } from './parse-command';
 
 /** `memflow bench <name> [options…]`: runs bench/<name>.ts, which prints a table and appends to bench/results/. */
 export function benchCommand(argv: string[]): number {
@@ -12,8 +12,7 @@ export function benchCommand(argv: string[]): number {
     .map((f) => f.replace(/\.ts$/, ''));
   const [name, ...rest] = argv;
   if (!name || !available.includes(name)) {
-    throw new MemflowError(
-      'INVALID_INPUT',
+    throw usageError(
       `Usage: memflow bench <name> [options]; benchmarks: ${available.join(', ')} (see bench/README.md).`,
     );
   }

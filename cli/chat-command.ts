@@ -1,9 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { MemflowConfig } from '../config/config';
-import { MemflowError } from '../contracts/errors';
 import { MemflowClient } from '../client/memflow-client';
 import type { ChatResult } from '../client/memflow-client';
 import type { CliContext } from './main';
+import { VALUE, parseCommand, usageError } from './parse-command';
+
+const USAGE = 'Usage: memflow chat --tenant T --session S [--request-id R] [--source PATH…] [--json] "your question"';
 
 export function formatChat(result: ChatResult): string {
   const lines = [result.answer, ''];
@@ -21,23 +22,14 @@ export function formatChat(result: ChatResult): string {
 
 /** `memflow chat --tenant T --session S [--request-id R] [--json] "text"` */
 export async function chatCommand(config: MemflowConfig, argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      tenant: { type: 'string' },
-      session: { type: 'string' },
-      'request-id': { type: 'string' },
-      source: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (!values.tenant || !values.session || positionals.length === 0) {
-    throw new MemflowError(
-      'INVALID_INPUT',
-      'Usage: memflow chat --tenant T --session S [--source PATH…] [--json] "your question"',
-    );
-  }
+  const flags = {
+    tenant: VALUE,
+    session: VALUE,
+    'request-id': VALUE,
+    source: { type: 'string', multiple: true },
+  } as const;
+  const { values, positionals } = parseCommand(argv, flags, USAGE);
+  if (!values.tenant || !values.session || positionals.length === 0) throw usageError(USAGE);
   const client = await MemflowClient.connect(config);
   try {
     const result = await client.chat(values.tenant, values.session, positionals.join(' '), {

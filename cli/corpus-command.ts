@@ -1,29 +1,24 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MemflowConfig } from '../config/config';
-import { MemflowError } from '../contracts/errors';
 import { QUICK_SUBSET, fetchPostgresDocs } from './postgres-docs-corpus';
 import type { CliContext } from './main';
+import { parseCommand, usageError } from './parse-command';
+
+const USAGE = 'Usage: memflow corpus postgres-docs [--tenant T] [--quick] [--fetch-only] [--json]';
 import { ingestCommand } from './ingest-command';
 
 /** `memflow corpus postgres-docs [--tenant T] [--quick] [--fetch-only] [--json]` */
 export async function corpusCommand(config: MemflowConfig, argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand(
+    argv,
+    {
       tenant: { type: 'string', default: 'postgres-docs' },
       quick: { type: 'boolean', default: false },
       'fetch-only': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
     },
-  });
-  if (positionals[0] !== 'postgres-docs') {
-    throw new MemflowError(
-      'INVALID_INPUT',
-      'Usage: memflow corpus postgres-docs [--tenant T] [--quick] [--fetch-only] [--json]',
-    );
-  }
+    USAGE,
+  );
+  if (positionals[0] !== 'postgres-docs') throw usageError(USAGE);
   const html = fetchPostgresDocs(config, ctx.log);
   ctx.log(`PostgreSQL manual at ${html}`);
   if (values['fetch-only']) return 0;

@@ -1,10 +1,12 @@
-import { parseArgs } from 'node:util';
 import type { MemflowConfig } from '../config/config';
-import { MemflowError } from '../contracts/errors';
 import { ingestProgress, startIngest } from '../client/ingest';
 import { connectClient, workflowUrl } from '../adapters/temporal/connection';
 import type { IngestProgress } from '../contracts/ingest';
 import type { CliContext } from './main';
+import { VALUE, parseCommand, usageError } from './parse-command';
+
+const USAGE =
+  'Usage: memflow ingest <paths|globs…> --tenant T [--base-dir D] [--batch-size N] [--concurrency N] [--json]';
 
 function bar(p: IngestProgress, width = 28): string {
   const ratio = p.documentsTotal === 0 ? 1 : p.documentsDone / p.documentsTotal;
@@ -27,18 +29,9 @@ export function formatIngestSummary(p: IngestProgress): string {
 
 /** `memflow ingest <paths…> --tenant T [--json]`: starts the workflow and follows its progress query. */
 export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      tenant: { type: 'string' },
-      'base-dir': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'batch-size': { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-  });
-  if (!values.tenant) throw new MemflowError('INVALID_INPUT', 'memflow ingest needs --tenant <tenant>.');
+  const flags = { tenant: VALUE, 'base-dir': VALUE, 'batch-size': VALUE, concurrency: VALUE };
+  const { values, positionals } = parseCommand(argv, flags, USAGE);
+  if (!values.tenant || positionals.length === 0) throw usageError(USAGE, 'memflow ingest needs --tenant and paths.');
   const client = await connectClient(config);
   try {
     const { handle, ignored, files } = await startIngest(client, config, {

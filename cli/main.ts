@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { run as runWorker } from '../workers/worker';
 import { loadConfig } from '../config/config';
-import { MemflowError, errorMessage } from '../contracts/errors';
+import { errorMessage, rootCause, typedFailure } from '../contracts/errors';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
 import { reindexCommand } from './reindex-command';
@@ -90,18 +90,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof MemflowError) {
-      console.error(`memflow: ${err.code}: ${err.message}`);
+    // Temporal wraps the reason (a workflow's failure, an activity's) in causes: the typed one speaks.
+    const typed = typedFailure(err);
+    if (typed) {
+      console.error(`memflow: ${typed.code}: ${typed.message}`);
     } else {
-      // Temporal wraps the reason (a workflow's failure, an activity's) in causes: show the root.
-      let root: unknown = err;
-      while (root instanceof Error && root.cause instanceof Error) root = root.cause;
-      const type = (root as { type?: string }).type;
-      console.error(
-        `memflow: ${errorMessage(err)}${root !== err ? `: ${type ? `${type}: ` : ''}${errorMessage(root)}` : ''}`,
-      );
-      if (process.env.MEMFLOW_DEBUG) console.error(err);
+      const root = rootCause(err);
+      console.error(`memflow: ${errorMessage(err)}${root !== err ? `: ${errorMessage(root)}` : ''}`);
     }
-    process.exitCode = 1;
+    if (process.env.MEMFLOW_DEBUG) console.error(err);
+    process.exitCode = typed?.code === 'USAGE' ? 2 : 1;
   },
 );

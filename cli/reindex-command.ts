@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { MemflowConfig } from '../config/config';
-import { MemflowError } from '../contracts/errors';
 import { reindexStatus, signalReindex, startReindex } from '../client/reindex';
 import type { ReindexStatusEntry } from '../client/reindex';
 import { createPool } from '../adapters/postgres/pool';
 import { connectClient, workflowUrl } from '../adapters/temporal/connection';
 import type { CliContext } from './main';
+import { VALUE, parseCommand, usageError } from './parse-command';
 
 const USAGE = `Usage:
   memflow reindex start --model M [--target-version V] [--page-size N] [--throttle-ms N] [--retention-hours H] [--json]
@@ -19,34 +18,35 @@ function formatEntry(config: MemflowConfig, e: ReindexStatusEntry): string {
   if (e.live) {
     const total = e.live.totalChunks;
     const bar = total ? `${e.live.backfilled}/${total}` : `${e.live.backfilled}`;
-    lines.push(`    saga: ${e.live.state}${e.live.paused ? ' (paused)' : ''} · backfilled ${bar} chunks`);
+    lines.push(
+      `    saga: ${e.live.state}${e.live.paused && e.live.state !== 'paused' ? ' (pausing)' : ''} · backfilled ${bar} chunks`,
+    );
   }
   if (r.collection) lines.push(`    ${r.previousCollection ?? '?'} → ${r.collection}`);
   if (r.error) lines.push(`    error: ${r.error}`);
+  if (r.pending) lines.push(`    pending: ${r.pending}`);
+  for (const c of r.compensations ?? [])
+    lines.push(`    compensation ${c.ok ? 'done' : `FAILED (${c.error})`}: ${c.name}`);
   if (r.workflowId) lines.push(`    ${workflowUrl(config, r.workflowId)}`);
   return lines.join('\n');
 }
 
 export async function reindexCommand(config: MemflowConfig, argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      'target-version': { type: 'string' },
-      'page-size': { type: 'string' },
-      'throttle-ms': { type: 'string' },
-      'retention-hours': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
+  const flags = {
+    model: VALUE,
+    'target-version': VALUE,
+    'page-size': VALUE,
+    'throttle-ms': VALUE,
+    'retention-hours': VALUE,
+  };
+  const { values, positionals } = parseCommand(argv, flags, USAGE);
   const [sub, target] = positionals;
   const client = await connectClient(config);
   const db = createPool(config.postgres.url, 2);
   try {
     switch (sub) {
       case 'start': {
-        if (!values.model) throw new MemflowError('INVALID_INPUT', USAGE);
+        if (!values.model) throw usageError(USAGE);
         const result = await startReindex(client, config, db, {
           model: values.model,
           targetVersion: values['target-version'],
@@ -82,12 +82,12 @@ export async function reindexCommand(config: MemflowConfig, argv: string[], ctx:
       case 'resume':
       case 'cancel':
       case 'rollback':
-        if (!target) throw new MemflowError('INVALID_INPUT', USAGE);
+        if (!target) throw usageError(USAGE);
         await signalReindex(client, db, target, sub);
         ctx.print(`${sub}: sent to the re-embed saga for ${target}`);
         return 0;
       default:
-        throw new MemflowError('INVALID_INPUT', USAGE);
+        throw usageError(USAGE);
     }
   } finally {
     await db.end();

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { assertTenant } from '../adapters/milvus/milvus-filter';
 import type { MemflowConfig } from '../config/config';
 import { loadConfig } from '../config/config';
-import { MemflowError, errorMessage } from '../contracts/errors';
+import { MemflowError, typedFailure } from '../contracts/errors';
 import { connectClient, workflowUrl } from '../adapters/temporal/connection';
 import { MemflowSession, MemflowTenant } from '../contracts/search-attributes';
 import type { chatSession } from '../workflows/chat/chat-session';
@@ -35,13 +35,10 @@ export interface ChatResult extends TurnReply {
 /** Continue-as-new can close a run while an update is on its way; the next run then takes it. */
 const ATTEMPTS_ACROSS_RUNS = 5;
 
-function failureOf(err: unknown): ApplicationFailure | undefined {
-  let e: unknown = err;
-  while (e instanceof Error) {
-    if (e instanceof ApplicationFailure) return e;
-    e = e.cause;
-  }
-  return undefined;
+/** The run closed (continue-as-new, idle end) between accepting the start and taking the update. */
+function isClosedRun(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof WorkflowNotFoundError) return true;
+  return false;
 }
 
 /**
@@ -94,13 +91,9 @@ export class MemflowClient {
         });
         return { ...reply, workflowId, url: workflowUrl(this.config, workflowId) };
       } catch (err) {
-        const failure = failureOf(err);
-        if (failure?.type === 'INVALID_INPUT') throw new MemflowError('INVALID_INPUT', failure.message);
-        if (failure?.type === 'TurnFailed') throw new MemflowError('TURN_FAILED', failure.message, { retryable: true });
-        const closedRun =
-          !(err instanceof WorkflowUpdateFailedError) &&
-          /completed|not found|closed|continued/i.test(errorMessage(err));
-        if (!closedRun || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
+        const typed = typedFailure(err);
+        if (typed) throw new MemflowError(typed.code, typed.message, { cause: err });
+        if (!isClosedRun(err) || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
       }
     }
   }

@@ -8,6 +8,7 @@ import { MemflowError } from '../contracts/errors';
 import { getEmbeddingModel, localModelProblems } from '../adapters/embed/embedding-models';
 import { MemflowState, MemflowTargetVersion } from '../contracts/search-attributes';
 import type { ReindexOptions, ReindexStatusView } from '../contracts/reindex';
+import { FINAL_REINDEX_STATUSES } from '../contracts/reindex';
 import {
   cancelSignal,
   pauseSignal,
@@ -68,7 +69,7 @@ export async function startReindex(
     options: { ...request.options },
   });
   const workflowId = reindexWorkflowId(targetVersion, row.id);
-  if (row.status === 'requested' || row.status === 'running' || row.status === 'paused') {
+  if (!FINAL_REINDEX_STATUSES.includes(row.status)) {
     // Idempotent: a crash between the insert and this start is healed by the next request.
     await client.workflow.start<typeof reindexSaga>('reindexSaga', {
       taskQueue: config.temporal.taskQueue,
@@ -129,16 +130,22 @@ export async function signalReindex(
       `The re-embed saga for ${targetVersion} has ended${action === 'rollback' ? ' (its retention is over, so the previous version is gone)' : ''}.`,
     );
   }
+  const { state } = await handle.query(statusQuery);
+  // During retention the cutover is final: pausing means nothing, cancelling rolls back (contracts/reindex.ts).
+  if (action === 'pause' && state === 'retaining') {
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `The re-embed for ${targetVersion} is past its cutover; nothing is left to pause. Use rollback to return to the previous version.`,
+    );
+  }
+  if (action === 'rollback' && state !== 'retaining') {
+    throw new MemflowError(
+      'INVALID_INPUT',
+      `Cannot roll back ${targetVersion} in state ${state}: only during retention, after the cutover. Use cancel before it.`,
+    );
+  }
   if (action === 'pause') await handle.signal(pauseSignal);
   else if (action === 'resume') await handle.signal(resumeSignal);
   else if (action === 'cancel') await handle.signal(cancelSignal, { reason });
-  else {
-    const view = await handle.query(statusQuery);
-    if (view.state !== 'retaining')
-      throw new MemflowError(
-        'INVALID_INPUT',
-        `Cannot roll back ${targetVersion} in state ${view.state}: only after cutover.`,
-      );
-    await handle.signal(rollbackSignal);
-  }
+  else await handle.signal(rollbackSignal);
 }

@@ -55,8 +55,8 @@ const envSchema = z.object({
   /** ONNX Runtime threads of the local embedding thread (default: all cores but one, so the worker stays responsive). */
   EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /**
-   * ONNX Runtime's CPU memory arena for local models. Off by default: on, 32-text batches embed
-   * ~30 % faster but the worker keeps ~0.85 GiB more RSS after them (see local-embedder.ts).
+   * ONNX Runtime's CPU memory arena for local models. Off by default: on, batches embed faster but
+   * the worker keeps much more memory after them (adapters/embed/local-embedder.ts).
    */
   EMBEDDING_MEMORY_ARENA: bool.default('false'),
   /** Folder holding local ONNX models (laid out by `memflow stack up`). */
@@ -67,9 +67,8 @@ const envSchema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
-   * Workflows (chat sessions) kept in the worker's cache, ~140 KiB each with the default heap limit;
-   * the others replay from history on their next message (bench/README.md, memory: 250 keeps a
-   * worker with 1,000 open sessions near 510 MiB, 500 near 565, with no slower second turns).
+   * Workflows (chat sessions) kept in the worker's cache; the others replay from history on their
+   * next message (bench/README.md, memory).
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
   /**

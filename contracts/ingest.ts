@@ -48,4 +48,6 @@ export interface IngestCarry {
 }
 
 export const MAX_REPORTED_FAILURES = 200;
+/** Files larger than this are refused as TOO_LARGE unless the request sets `maxBytes`. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 export const progressQuery = defineQuery<IngestProgress>('progress');

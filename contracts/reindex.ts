@@ -1,7 +1,37 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-/** The saga's steps, in order; `failAt` names one for chaos drills. */
-export type ReindexStep = 'create' | 'dual-write' | 'backfill' | 'validate' | 'cutover' | 'finish';
+/** The saga's steps, in order. */
+export type ReindexStep = 'create' | 'dual-write' | 'backfill' | 'validate' | 'cutover' | 'finish' | 'drop';
+
+/**
+ * The one status vocabulary of a re-embed: the `reindex_control` row, the saga's view, the CLI and
+ * the `MemflowState` search attribute all say these (migration 004 checks the row against it).
+ */
+export const REINDEX_STATUSES = [
+  /** The row exists; its saga has not started yet. */
+  'requested',
+  'creating',
+  'dual-write',
+  'backfilling',
+  'validating',
+  'cutover',
+  /** Between two steps before the cutover, until `resume` or `cancel`. */
+  'paused',
+  /** The new version serves; the previous one is kept (and written) for `rollback` until retention ends. */
+  'retaining',
+  /** A failure or `cancel` before the cutover: the compensations run. */
+  'compensating',
+  /** Retention is over and the previous version is dropped. */
+  'completed',
+  'failed',
+  'cancelled',
+  /** `rollback` (or `cancel`) during retention: the previous version serves again, the new one is dropped. */
+  'rolled-back',
+] as const;
+export type ReindexStatus = (typeof REINDEX_STATUSES)[number];
+
+/** Statuses of a run that has ended: nothing will change its row again. */
+export const FINAL_REINDEX_STATUSES: readonly ReindexStatus[] = ['completed', 'failed', 'cancelled', 'rolled-back'];
 
 export interface ReindexOptions {
   /** Chunks per backfill activity (the workflow checks pause/cancel between pages). */
@@ -15,8 +45,14 @@ export interface ReindexOptions {
   goldenSize?: number;
   /** How long the previous version is kept for rollback after cutover. */
   retentionMs?: number;
-  /** Chaos drills and tests: fail this step for real. */
+  /**
+   * Chaos drills and tests: fail this step for real. Steps up to the cutover fail for good (the
+   * saga compensates); `finish` and `drop`, after the cutover, fail their first two attempts and
+   * are retried (a finished cutover is never reverted).
+   */
   failAt?: ReindexStep;
+  /** Chaos drills and tests: the compensation of this step fails for good (the others still run). */
+  failCompensationOf?: ReindexStep;
 }
 
 export interface ReindexInput {
@@ -26,25 +62,18 @@ export interface ReindexInput {
   options?: ReindexOptions;
 }
 
-export type SagaState =
-  | 'creating'
-  | 'dual-write'
-  | 'backfilling'
-  | 'paused'
-  | 'validating'
-  | 'cutover'
-  | 'retaining'
-  | 'completed'
-  | 'compensating'
-  | 'failed'
-  | 'cancelled'
-  | 'rolled-back';
+/** How one compensation went. */
+export interface CompensationOutcome {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
 
 export interface ReindexStatusView {
   reindexId: number;
   targetVersion: string;
   model: string;
-  state: SagaState;
+  state: ReindexStatus;
   collection?: string;
   previousCollection?: string;
   backfilled: number;
@@ -52,11 +81,15 @@ export interface ReindexStatusView {
   paused: boolean;
   error?: string;
   validation?: { passed: boolean; reasons: string[]; recallAt5: number; overlapAt5: number };
-  compensations: string[];
+  compensations: CompensationOutcome[];
 }
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
+/**
+ * Before the cutover: stop at the next step boundary and compensate (`cancelled`). During
+ * retention: the same as `rollback` (`rolled-back`). After retention: nothing is left to cancel.
+ */
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
 export const rollbackSignal = defineSignal('rollback');
 export const statusQuery = defineQuery<ReindexStatusView>('status');

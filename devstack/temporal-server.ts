@@ -57,8 +57,7 @@ export async function ensureSearchAttributes(config: MemflowConfig): Promise<str
 /**
  * The dev server has one history shard, and each shard reads its transfer queue at most 20 times
  * a second by default: every hop from a completed activity to the next workflow task then waits
- * up to 50 ms once a workflow has used its burst (about 30 activities). Measured on this stack:
- * 50 ms per activity round trip at the default, 10-15 ms with this setting (bench/README.md).
+ * up to 50 ms once a workflow has used its burst (bench/README.md, turn-overhead).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = ['history.transferProcessorMaxPollRPS=1000'];
 

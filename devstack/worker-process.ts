@@ -5,19 +5,17 @@ import { REPO_ROOT } from '../config/config';
 import type { ProcessRecord } from './processes';
 import { MemflowError } from '../contracts/errors';
 import { WORKER_READY_LINE } from '../contracts/worker-ready';
-import { isProcessAlive, runningRecord, sleep, startDetached, stopProcess, tailFile } from './processes';
+import { isProcessAlive, sleep, startDetached, stopProcess, tailFile } from './processes';
 
 export const WORKER = 'worker';
 
 /**
  * The environment `memflow worker` is started with by `memflow stack up` (and by the memory
- * benchmark): `env` plus two memory settings measured with 1,000 open sessions (bench/README.md,
- * memory) unless `env` sets them itself. glibc keeps freed ONNX Runtime buffers unless told to trim:
- * `MALLOC_TRIM_THRESHOLD_=1048576` gave 50–160 MiB less RSS and no embedding slowdown. V8 sizes its
- * heaps from the machine's memory (a 4 GiB limit on 24 GiB) and keeps the pages the turns' garbage
- * grew: `heapMiB` (`WORKER_HEAP_MIB`, default 384; 0 leaves Node's default) becomes
- * `--max-old-space-size` in NODE_OPTIONS, for every isolate of the worker (main, workflow and
- * embedding threads): 583 vs 701 MiB settled, same turns/s, no errors.
+ * benchmark): `env` plus two memory settings (bench/README.md, memory) unless `env` sets them
+ * itself. glibc keeps freed ONNX Runtime buffers unless told to trim (`MALLOC_TRIM_THRESHOLD_`).
+ * V8 sizes its heaps from the machine's memory and keeps the pages the turns' garbage grew:
+ * `heapMiB` (`WORKER_HEAP_MIB`; 0 leaves Node's default) becomes `--max-old-space-size` in
+ * NODE_OPTIONS, for every isolate of the worker (main, workflow and embedding threads).
  */
 export function workerProcessEnv(env: NodeJS.ProcessEnv, heapMiB: number): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: '1048576', ...env };
@@ -73,10 +71,6 @@ function readLogSince(record: ProcessRecord): string {
   } catch {
     return '';
   }
-}
-
-export function workerRecord(config: MemflowConfig): ProcessRecord | undefined {
-  return runningRecord(config.paths.run, WORKER);
 }
 
 /** SIGTERM: the worker stops polling, finishes in-flight tasks within its grace time, then exits. */

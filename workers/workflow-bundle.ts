@@ -21,8 +21,8 @@ const STALE_MS = 24 * 60 * 60_000;
 /**
  * The workflow code as one prebuilt file for `Worker.create({ workflowBundle })`, cached under
  * `cacheDir` by a digest of its sources and SDK versions, and built (when missing) by webpack in a
- * child process. Bundling inside the worker (`workflowsPath`) leaves ~100 MiB of webpack and its
- * garbage in the long-lived process and costs every start 1–4 s (bench/README.md, memory); the
+ * child process. Bundling inside the worker (`workflowsPath`) leaves webpack and its garbage in
+ * the long-lived process and slows every start (bench/README.md, memory); the
  * Temporal docs recommend prebuilt bundles for production for the same reasons. The digest covers
  * every file under workflows/ and contracts/ and package-lock.json, so an edit anywhere the
  * workflows could import from, or another version of a package, gives a new bundle; two processes

@@ -1,12 +1,9 @@
 import crypto from 'node:crypto';
 import type { Embedder } from '../../adapters/embed/embedder';
+import { memoryCollection } from '../../adapters/milvus/collection-names';
 import type { ChatDeps } from './chat-deps';
 
 /** Long-term memory: short facts about a tenant's users, recalled by any later turn of that tenant. */
-export function memoryCollection(prefix: string, model: string): string {
-  return `${prefix}_memory_${model.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
-}
-
 export async function memoryEmbedder(deps: ChatDeps): Promise<{ embedder: Embedder; collection: string }> {
   const embedder = await deps.embedders.get(deps.embedders.defaultModel);
   return { embedder, collection: memoryCollection(deps.collectionPrefix, embedder.identity.model) };

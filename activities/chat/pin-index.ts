@@ -1,6 +1,8 @@
-import type { EmbeddingIdentity } from '../../adapters/milvus/vector-store';
-import { ensureLiveIndex, liveAlias } from '../ingest/live-index';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
+import { liveAlias } from '../../adapters/milvus/collection-names';
+import { ensureLiveIndex } from '../ingest/live-index';
 import type { ChatDeps } from './chat-deps';
+import { MemflowError } from '../../contracts/errors';
 
 export interface PinnedIndex {
   collection: string;
@@ -15,6 +17,6 @@ export async function pinIndex(deps: ChatDeps): Promise<PinnedIndex> {
   let collection = await deps.vectors.resolveAlias(liveAlias(deps.collectionPrefix));
   if (!collection) collection = (await ensureLiveIndex(deps)).collection;
   const info = await deps.vectors.describeCollection(collection);
-  if (!info) throw new Error(`Collection ${collection} behind the live alias disappeared; retrying.`);
+  if (!info) throw new MemflowError('INDEX_UNAVAILABLE', `Collection ${collection} behind the live alias disappeared.`);
   return { collection: info.name, identity: info.identity };
 }

@@ -1,5 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { MemflowError } from '../../contracts/errors';
 import { TOOL_NAMES } from '../../contracts/tool-policy';
 import type { ToolName } from '../../contracts/tool-policy';
 import type { Usage } from '../../contracts/chat';
@@ -82,11 +82,10 @@ export async function planTurn(deps: ChatDeps, input: PlanTurnInput): Promise<{ 
   const parsed = planSchema.safeParse(completion.json);
   if (!parsed.success) {
     // Retryable: a model often produces a valid plan on the next attempt; the workflow bounds attempts.
-    throw ApplicationFailure.create({
-      type: 'InvalidPlan',
-      message: `The planner returned an invalid plan: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      nonRetryable: false,
-    });
+    throw new MemflowError(
+      'INVALID_PLAN',
+      `The planner returned an invalid plan: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return { plan: { ...parsed.data, planner: 'llm' }, usage: completion.usage };
 }

@@ -8,11 +8,6 @@ import { pinIndex } from './pin-index';
 
 export interface RetrieveInput {
   tenant: string;
-  /**
-   * The collection to search. Unset: the live one, pinned by this step (`pinIndex`) and returned
-   * with the result — the turn's only search, so it cannot mix versions across a cutover.
-   */
-  index?: PinnedIndex;
   queries: string[];
   /** From the caller's message. */
   filters?: MessageFilters;
@@ -32,11 +27,10 @@ export interface RetrievedPassage {
 }
 
 export interface RetrieveResult {
-  /** The collection searched: `input.index`, or the one pinned by this step. */
+  /** The collection searched, pinned by this step: the turn's only search cannot mix versions across a cutover. */
   index: PinnedIndex;
   passages: RetrievedPassage[];
   memories: string[];
-  cache: { hits: number; misses: number; hitRate: number };
 }
 
 function combineFilters(filters: MessageFilters | undefined, planSources: string[] | undefined): ChunkFilter {
@@ -48,13 +42,14 @@ function combineFilters(filters: MessageFilters | undefined, planSources: string
 }
 
 /**
- * Pins the live collection unless the input names one, embeds the plan's queries (through the query-embedding cache), searches the pinned collection
- * for this tenant only (the filter is built by code, never by the model), fuses dense and BM25
- * results, keeps only the live version of each document and recalls long-term memories.
+ * Pins the live collection, embeds the plan's queries (through the query-embedding cache), searches
+ * the pinned collection for this tenant only (the filter is built by code, never by the model),
+ * fuses dense and BM25 results, keeps only the live version of each document and recalls long-term
+ * memories.
  */
 export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Promise<RetrieveResult> {
   const limit = input.limit ?? 6;
-  const index = input.index ?? (await pinIndex(deps));
+  const index = await pinIndex(deps);
   const embedder = await deps.embedders.get(index.identity.model);
   const vectors = await deps.queryCache.getOrEmbed(embedder, input.queries);
   const filter = combineFilters(input.filters, input.planSources);
@@ -88,6 +83,5 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
       score: h.score,
     }));
   const memories = input.queries[0] ? await recallMemories(deps, input.tenant, input.queries[0]) : [];
-  const stats = deps.queryCache.stats();
-  return { index, passages, memories, cache: { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate } };
+  return { index, passages, memories };
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { MemflowError } from '../../contracts/errors';
 import type { ToolName } from '../../contracts/tool-policy';
 import type { ChatDeps } from './chat-deps';
 import { evaluateArithmetic } from './calculator';
@@ -29,6 +29,6 @@ export async function runTool(deps: ChatDeps, input: RunToolInput): Promise<{ ou
       };
     }
     default:
-      throw ApplicationFailure.nonRetryable(`Unknown tool ${String(input.name)}`, 'INVALID_INPUT');
+      throw new MemflowError('INVALID_INPUT', `Unknown tool ${String(input.name)}.`);
   }
 }

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { MemflowError } from '../../contracts/errors';
 import type { EmbedderRegistry } from '../../adapters/embed/embedder-registry';
 import type { VectorStore } from '../../adapters/milvus/vector-store';
+import { liveAlias, versionedCollection } from '../../adapters/milvus/collection-names';
 import { liveIndex, registerIndex } from '../../adapters/postgres/vector-indexes';
 
 export interface LiveIndexDeps {
@@ -9,15 +10,6 @@ export interface LiveIndexDeps {
   vectors: VectorStore;
   embedders: EmbedderRegistry;
   collectionPrefix: string;
-}
-
-/** The alias searches go through; it always points at one concrete, versioned collection. */
-export function liveAlias(prefix: string): string {
-  return `${prefix}_chunks`;
-}
-
-export function versionedCollection(prefix: string, model: string, version: number): string {
-  return `${prefix}_chunks_${model.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_v${version}`;
 }
 
 export interface LiveIndexInfo {

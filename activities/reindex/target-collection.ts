@@ -1,10 +1,11 @@
-import type { EmbeddingIdentity } from '../../adapters/milvus/vector-store';
-import { liveAlias, versionedCollection } from '../ingest/live-index';
-import type { LiveIndexDeps } from '../ingest/live-index';
-import { updateReindex } from '../../adapters/postgres/reindex-control';
-import { indexByCollection, liveIndex, registerIndex, setIndexState } from '../../adapters/postgres/vector-indexes';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
+import { MemflowError } from '../../contracts/errors';
 import type { ReindexStep } from '../../contracts/reindex';
-import { injectFault } from './fault-injection';
+import { getReindex, updateReindex } from '../../adapters/postgres/reindex-control';
+import { indexByCollection, liveIndex, registerIndex, setIndexState } from '../../adapters/postgres/vector-indexes';
+import { liveAlias, versionedCollection } from '../../adapters/milvus/collection-names';
+import type { LiveIndexDeps } from '../ingest/live-index';
+import { injectCompensationFault, injectFault } from './fault-injection';
 
 export interface TargetCollection {
   collection: string;
@@ -13,22 +14,23 @@ export interface TargetCollection {
   previousIdentity: EmbeddingIdentity;
 }
 
-/** The new version's collection name: deterministic, so a compensation can find it whatever happened. */
-export async function targetCollectionName(deps: LiveIndexDeps, reindexId: number, model: string): Promise<string> {
-  const embedder = await deps.embedders.get(model);
-  return versionedCollection(deps.collectionPrefix, embedder.identity.model, reindexId);
-}
-
-/** Step 1: the versioned collection for the new model, with its embedding identity. Idempotent. */
+/**
+ * Step 1: the versioned collection for the new model, with its embedding identity. Idempotent. The
+ * name is written to the row before the collection exists, so a compensation finds it there
+ * whatever happened after.
+ */
 export async function createTargetCollection(
   deps: LiveIndexDeps,
   input: { reindexId: number; model: string; failAt?: ReindexStep },
 ): Promise<TargetCollection> {
   const live = await liveIndex(deps.db);
   const previousCollection = (await deps.vectors.resolveAlias(liveAlias(deps.collectionPrefix))) ?? live?.collection;
-  if (!live || !previousCollection) throw new Error('There is no live index to re-embed; ingest documents first.');
+  if (!live || !previousCollection) {
+    throw new MemflowError('NO_LIVE_INDEX', 'There is no live index to re-embed; ingest documents first.');
+  }
   const embedder = await deps.embedders.get(input.model);
-  const collection = await targetCollectionName(deps, input.reindexId, input.model);
+  const collection = versionedCollection(deps.collectionPrefix, embedder.identity.model, input.reindexId);
+  await updateReindex(deps.db, input.reindexId, { collection, previousCollection });
   await deps.vectors.createCollection(collection, embedder.identity);
   await registerIndex(deps.db, {
     collection,
@@ -36,22 +38,25 @@ export async function createTargetCollection(
     state: 'preparing',
     reindexId: input.reindexId,
   });
-  await updateReindex(deps.db, input.reindexId, { status: 'running', collection, previousCollection });
   injectFault('create', input.failAt);
   return { collection, identity: embedder.identity, previousCollection, previousIdentity: live.identity };
 }
 
 /**
- * Compensation of step 1: drop the new collection. Registered before the step runs, so it also
- * cleans up after a step that failed half-way; idempotent, and never drops the live collection.
+ * Compensation of step 1: drop the new collection named in the row. Registered before the step
+ * runs, so it also cleans up after a step that failed half-way (no name in the row: nothing was
+ * created); idempotent, and never drops the live collection.
  */
 export async function dropTargetCollection(
   deps: LiveIndexDeps,
-  input: { reindexId: number; model: string },
+  input: { reindexId: number; failCompensationOf?: ReindexStep },
 ): Promise<void> {
-  const collection = await targetCollectionName(deps, input.reindexId, input.model);
+  injectCompensationFault('create', input.failCompensationOf);
+  const collection = (await getReindex(deps.db, input.reindexId))?.collection;
+  if (!collection) return;
   const row = await indexByCollection(deps.db, collection);
-  if (row?.state === 'live') throw new Error(`refusing to drop ${collection}: it is live`);
+  if (row?.state === 'live')
+    throw new MemflowError('COLLECTION_IS_LIVE', `Refusing to drop ${collection}: it is live.`);
   await deps.vectors.dropCollection(collection);
   if (row) await setIndexState(deps.db, collection, 'dropped');
 }
@@ -66,7 +71,11 @@ export async function enableDualWrite(
 }
 
 /** Compensation of step 2 (idempotent): stop writing to the new collection. */
-export async function disableDualWrite(deps: LiveIndexDeps, input: { collection: string }): Promise<void> {
+export async function disableDualWrite(
+  deps: LiveIndexDeps,
+  input: { collection: string; failCompensationOf?: ReindexStep },
+): Promise<void> {
+  injectCompensationFault('dual-write', input.failCompensationOf);
   const row = await indexByCollection(deps.db, input.collection);
   if (row?.state === 'building') await setIndexState(deps.db, input.collection, 'preparing');
 }

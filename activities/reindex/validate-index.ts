@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { LiveIndexDeps } from '../ingest/live-index';
-import type { EmbeddingIdentity } from '../../adapters/milvus/vector-store';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { liveChunkCountsByTenant, sampleLiveChunks } from '../../adapters/postgres/document-registry';
 import { updateReindex } from '../../adapters/postgres/reindex-control';
 import type { ReindexStep } from '../../contracts/reindex';
@@ -49,7 +49,6 @@ async function goldenQueries(db: Pool, reindexId: number, size: number): Promise
  * and a golden query set finds its source chunks (recall@5) and overlaps the old version's results.
  */
 export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): Promise<ValidationReport> {
-  await updateReindex(deps.db, input.reindexId, { status: 'validating' });
   const reasons: string[] = [];
   const registry = await liveChunkCountsByTenant(deps.db);
   const counts: ValidationReport['counts'] = {};
@@ -66,21 +65,11 @@ export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): 
   const oldVectors = await oldEmbedder.embed(golden.map((g) => g.query));
   let found = 0;
   let overlap = 0;
+  const top5 = (collection: string, identity: EmbeddingIdentity, tenant: string, vector: number[]) =>
+    deps.vectors.search({ collection, tenant, vector, identity, limit: 5 });
   for (const [i, g] of golden.entries()) {
-    const fresh = await deps.vectors.search({
-      collection: input.collection,
-      tenant: g.tenant,
-      vector: newVectors[i]!,
-      identity: input.identity,
-      limit: 5,
-    });
-    const old = await deps.vectors.search({
-      collection: input.previousCollection,
-      tenant: g.tenant,
-      vector: oldVectors[i]!,
-      identity: input.previousIdentity,
-      limit: 5,
-    });
+    const fresh = await top5(input.collection, input.identity, g.tenant, newVectors[i]!);
+    const old = await top5(input.previousCollection, input.previousIdentity, g.tenant, oldVectors[i]!);
     if (fresh.some((h) => h.id === g.chunkId)) found += 1;
     const oldIds = new Set(old.map((h) => h.id));
     overlap += fresh.filter((h) => oldIds.has(h.id)).length / Math.max(1, Math.min(5, old.length));

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MemflowError } from '../../contracts/errors';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../../contracts/ingest';
 import { sha256Hex } from './chunk-id';
 import { documentKindFor, SUPPORTED_EXTENSIONS, type DocumentKind } from './document-kind';
 import { rejectDocument, type DocumentRejection } from './document-rejection';
@@ -11,7 +12,7 @@ import { toSourceUri } from './source-uri';
  * Largest document ingested by default: 2 MiB. That is roughly 1,500 chunks of 200 tokens, far
  * more than any hand-written page; bigger files are usually dumps or logs that deserve a decision.
  */
-export const DEFAULT_MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
+export { DEFAULT_MAX_DOCUMENT_BYTES };
 
 export interface ReadDocumentOptions {
   /** Files larger than this are rejected with `TOO_LARGE` without being read. */

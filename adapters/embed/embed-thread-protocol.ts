@@ -1,6 +1,6 @@
 import { MemflowError } from '../../contracts/errors';
-import type { MemflowErrorCode } from '../../contracts/errors';
-import type { EmbeddingIdentity } from './embedding-models';
+import type { ErrorCode } from '../../contracts/errors';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 
 /**
  * Messages between `threaded-embedder.ts` (main thread) and `embed-thread.ts` (the worker thread
@@ -25,28 +25,24 @@ export type FromEmbedThread =
   | { type: 'vectors'; id: number; dim: number; data: Float64Array }
   | { type: 'embed-failed'; id: number; error: ThreadError };
 
-/** An error as it crosses threads: MemflowErrors keep their code and retryability. */
+/** An error as it crosses threads: MemflowErrors keep their code (and so their retryability). */
 export interface ThreadError {
   message: string;
   name?: string;
   stack?: string;
-  code?: MemflowErrorCode;
-  retryable?: boolean;
+  code?: ErrorCode;
 }
 
 export function toThreadError(err: unknown): ThreadError {
   if (err instanceof MemflowError) {
-    return { message: err.message, name: err.name, stack: err.stack, code: err.code, retryable: err.retryable };
+    return { message: err.message, name: err.name, stack: err.stack, code: err.code };
   }
   if (err instanceof Error) return { message: err.message, name: err.name, stack: err.stack };
   return { message: String(err) };
 }
 
 export function fromThreadError(error: ThreadError): Error {
-  const err =
-    error.code === undefined
-      ? new Error(error.message)
-      : new MemflowError(error.code, error.message, { retryable: error.retryable });
+  const err = error.code === undefined ? new Error(error.message) : new MemflowError(error.code, error.message);
   if (error.code === undefined && error.name) err.name = error.name;
   if (error.stack) err.stack = error.stack;
   return err;

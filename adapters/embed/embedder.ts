@@ -1,4 +1,4 @@
-import type { EmbeddingIdentity } from './embedding-models';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 
 /**
  * Turns texts into vectors. Implementations: the local ONNX models (`local-embedder.ts`) and any

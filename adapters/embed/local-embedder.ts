@@ -1,5 +1,6 @@
 import { AutoModel, AutoTokenizer, env, mean_pooling } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, PretrainedModelOptions, Tensor } from '@huggingface/transformers';
+import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
 import type { Embedder } from './embedder';
 import type { LocalModel } from './local-model';
@@ -19,20 +20,17 @@ export interface LocalEmbedderOptions {
   intraOpThreads?: number;
   /**
    * Keep ONNX Runtime's CPU memory arena and memory-pattern planning (its own defaults): faster
-   * batches, ~0.85 GiB more RSS. Off unless set; see `onnxSessionOptions`.
+   * batches, much more RSS. Off unless set; see `onnxSessionOptions`.
    */
   memoryArena?: boolean;
 }
 
 /**
  * ONNX Runtime session options of a local model. Without `memoryArena` the CPU memory arena and
- * memory patterns are off, trading speed for memory. With them, ONNX Runtime keeps the high-water
- * mark of the largest forward pass for the life of the session: after batches of 32 texts × ~206
- * tokens the embedder's process held 1.31–1.33 GiB RSS, against 0.45–0.46 GiB without
- * (all-minilm-l6-v2, bench/embed-thread.ts `--arena off,on`, 2026-11-29): the difference alone is
- * more than the Temporal worker's whole 600 MB budget. The price of the default: each pass allocates and frees its own tensors, so 32-text
- * batches (ingestion, re-embedding) embed 24–34 % slower (8.4 vs 11.0–12.6 chunks/s on one ONNX
- * thread) and a one-query call (a chat turn) ~1 ms slower (7.9–8.8 vs 6.9–7.7 ms p50).
+ * memory patterns are off, trading speed for memory: with them, ONNX Runtime keeps the high-water
+ * mark of the largest forward pass for the life of the session, which after ingestion batches is
+ * more than the worker's whole memory budget; without, each pass allocates and frees its own
+ * tensors, so batches embed slower (bench/README.md, embed-thread `--arena`).
  */
 export function onnxSessionOptions(
   options: Pick<LocalEmbedderOptions, 'intraOpThreads' | 'memoryArena'>,
@@ -77,12 +75,8 @@ export async function createLocalEmbedder(options: LocalEmbedderOptions): Promis
   });
 
   const batchSize = options.batchSize ?? 32;
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(run: () => Promise<T>): Promise<T> => {
-    const result = queue.then(run, run);
-    queue = result.catch(() => undefined);
-    return result;
-  };
+  /** One batch at a time through the model, and closing waits for the batch in flight. */
+  const session = new Mutex();
 
   async function embedBatch(texts: string[]): Promise<number[][]> {
     const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: spec.maxTokens }) as {
@@ -118,7 +112,7 @@ export async function createLocalEmbedder(options: LocalEmbedderOptions): Promis
       const vectors: number[][] = [];
       for (let i = 0; i < texts.length; i += batchSize) {
         const batch = texts.slice(i, i + batchSize);
-        vectors.push(...(await serialized(() => embedBatch(batch))));
+        vectors.push(...(await session.runExclusive(() => embedBatch(batch))));
       }
       return vectors;
     },
@@ -126,7 +120,7 @@ export async function createLocalEmbedder(options: LocalEmbedderOptions): Promis
       return tokenizer.encode(text, { add_special_tokens: false }).length;
     },
     async close() {
-      await serialized(() => model.dispose());
+      await session.runExclusive(() => model.dispose());
     },
   };
 }

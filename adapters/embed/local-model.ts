@@ -34,8 +34,8 @@ export function resolveLocalModel(options: { model: string; modelsDir: string })
  * contract), with `@huggingface/tokenizers` on the model's `tokenizer.json`: the tokenizer
  * transformers.js itself wraps, so the counts (and the chunk boundaries and ids built on them) are
  * the ones the model's own tokenizer gives (test/unit/local-embedder.test.ts compares them), without
- * loading transformers.js into the caller's thread: that costs the Temporal worker's main thread
- * ~110 MiB for a synchronous `countTokens` (bench/README.md, memory).
+ * loading transformers.js into the caller's thread, which costs the worker's main thread far more
+ * memory than the tokenizer (bench/README.md, memory).
  */
 export function loadTokenCounter(model: LocalModel): (text: string) => number {
   const read = (file: string): object => JSON.parse(fs.readFileSync(path.join(model.dir, file), 'utf8')) as object;

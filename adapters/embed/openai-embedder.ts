@@ -1,7 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
-import type { VectorMetric } from './embedding-models';
+import type { Metric } from '../../contracts/embedding';
 import { classifyLlmError } from '../llm/classify-error';
-import type { LlmFailureType } from '../llm/classify-error';
+import { failure } from '../../contracts/errors';
 import { createOpenAiClient } from '../llm/openai-client';
 import type { OpenAiEndpoint } from '../llm/openai-client';
 import type { Embedder } from './embedder';
@@ -12,7 +11,7 @@ export interface OpenAiEmbedderOptions extends OpenAiEndpoint {
   dim?: number;
   /** Send `dimensions: dim` (text-embedding-3-* can shorten vectors; many servers reject the field). */
   requestDimensions?: boolean;
-  metric?: VectorMetric;
+  metric?: Metric;
   /** Inputs per request. */
   batchSize?: number;
   /**
@@ -45,21 +44,15 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     }
     const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
     if (data.length !== texts.length) {
-      throw ApplicationFailure.create({
-        type: 'LlmMalformedOutput' satisfies LlmFailureType,
-        message: `${operation} returned ${data.length} vectors for ${texts.length} inputs`,
-        nonRetryable: false,
-      });
+      throw failure('LLM_MALFORMED_OUTPUT', `${operation} returned ${data.length} vectors for ${texts.length} inputs`);
     }
     return data.map((d) => {
       if (dim !== undefined && d.embedding.length !== dim) {
-        throw ApplicationFailure.create({
-          type: 'EMBEDDING_MISMATCH',
-          message:
-            `${operation} returned ${d.embedding.length} dimensions, but ${dim} are configured. ` +
+        throw failure(
+          'EMBEDDING_MISMATCH',
+          `${operation} returned ${d.embedding.length} dimensions, but ${dim} are configured. ` +
             'Fix the embedding dimension or the model name; vectors of different sizes cannot share a collection.',
-          nonRetryable: true,
-        });
+        );
       }
       return d.embedding;
     });
@@ -67,11 +60,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
 
   const dim = options.dim ?? (await request(['dimension probe'], undefined))[0]?.length;
   if (dim === undefined || dim === 0) {
-    throw ApplicationFailure.create({
-      type: 'EMBEDDING_MISMATCH',
-      message: `${operation} returned an empty vector; cannot tell its dimension.`,
-      nonRetryable: true,
-    });
+    throw failure('EMBEDDING_MISMATCH', `${operation} returned an empty vector; cannot tell its dimension.`);
   }
 
   return {

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { EmbeddingIdentity } from './embedding-models';
+import { MemflowError } from '../../contracts/errors';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 import type { Embedder } from './embedder';
 import type { EmbedThreadData, FromEmbedThread, ToEmbedThread } from './embed-thread-protocol';
 import { fromThreadError, unpackVectors } from './embed-thread-protocol';
@@ -12,20 +13,19 @@ const ENTRY = path.join(__dirname, 'embed-thread-entry.js');
 
 /**
  * ONNX Runtime threads per forward pass in the embedding thread: all cores but one, which stays
- * with the main thread (the point of the thread is a responsive event loop). Measured on the 2-core
- * bench machine (bench/embed-thread.ts --intra-op 1,2): under heavy load, two ONNX threads gave
- * the main thread longer pauses (60–130 ms vs 25–40 ms) and no more throughput; with the second
- * core idle they embedded up to 2× faster. Always explicit: left unset, ONNX Runtime also pins its
- * threads to cores, which a shared machine punishes.
+ * with the main thread (the point of the thread is a responsive event loop; bench/README.md,
+ * embed-thread `--intra-op`). Always explicit: left unset, ONNX Runtime also pins its threads to
+ * cores, which a shared machine punishes.
  */
 export function defaultEmbedThreadIntraOp(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
 
 /** The embedding thread stopped (crashed, ran out of memory, was terminated) with requests pending. */
-export class EmbedThreadExitedError extends Error {
-  readonly code = 'EMBED_THREAD_EXITED';
-  override readonly name = 'EmbedThreadExited';
+export class EmbedThreadExitedError extends MemflowError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('EMBED_THREAD_EXITED', message, options);
+  }
 }
 
 interface Callbacks<T> {

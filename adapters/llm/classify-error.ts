@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ErrorCode } from '../../contracts/errors';
+import { failure } from '../../contracts/errors';
 
-/** `ApplicationFailure.type` values for calls to an OpenAI-compatible endpoint (chat or embeddings). */
-export type LlmFailureType =
-  'LlmRateLimited' | 'LlmUnavailable' | 'LlmTimeout' | 'LlmBadRequest' | 'LlmMalformedOutput';
+/** The codes of failed calls to an OpenAI-compatible endpoint (chat or embeddings). */
+export type LlmErrorCode = Extract<ErrorCode, `LLM_${string}`>;
 
 export interface ClassifyContext {
   /** What was being called, for the message: e.g. `chat completion (gpt-4o-mini at http://…/v1)`. */
@@ -15,13 +16,13 @@ export interface ClassifyContext {
 /**
  * Maps an error from the `openai` client to a Temporal failure, so Temporal (not the SDK, which runs
  * with `maxRetries: 0`) decides on retries:
- * - 429 → retryable `LlmRateLimited`; 408 and client timeouts → retryable `LlmTimeout`;
- *   409, 5xx and connection errors → retryable `LlmUnavailable`. A `retry-after-ms` / `retry-after`
+ * - 429 → retryable `LLM_RATE_LIMITED`; 408 and client timeouts → retryable `LLM_TIMEOUT`;
+ *   409, 5xx and connection errors → retryable `LLM_UNAVAILABLE`. A `retry-after-ms` / `retry-after`
  *   header becomes `nextRetryDelay`.
- * - other 4xx → non-retryable `LlmBadRequest`: the same request would fail again.
+ * - other 4xx → non-retryable `LLM_BAD_REQUEST`: the same request would fail again.
  * - a cancelled request (the activity was cancelled) is returned unchanged so cancellation propagates.
- * - a response body that does not parse → retryable `LlmMalformedOutput`.
- * Errors that are already `ApplicationFailure`s pass through; anything else is retryable `LlmUnavailable`.
+ * - a response body that does not parse → retryable `LLM_MALFORMED_OUTPUT`.
+ * Errors that are already `ApplicationFailure`s pass through; anything else is retryable `LLM_UNAVAILABLE`.
  */
 export function classifyLlmError(err: unknown, context: ClassifyContext): Error {
   if (err instanceof ApplicationFailure || err instanceof APIUserAbortError) return err;
@@ -29,19 +30,19 @@ export function classifyLlmError(err: unknown, context: ClassifyContext): Error 
   const where = context.operation;
 
   if (err instanceof APIConnectionTimeoutError) {
-    return retryable('LlmTimeout', `${where} timed out: ${err.message}`, cause);
+    return retryable('LLM_TIMEOUT', `${where} timed out: ${err.message}`, cause);
   }
   if (err instanceof APIConnectionError) {
-    return retryable('LlmUnavailable', `${where} could not connect: ${connectionMessage(err)}`, cause);
+    return retryable('LLM_UNAVAILABLE', `${where} could not connect: ${connectionMessage(err)}`, cause);
   }
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
     const delay = retryAfterMs(err.headers, context.now ?? Date.now);
     const detail = `${where} failed with HTTP ${status}: ${err.message}`;
-    if (status === 429) return retryable('LlmRateLimited', detail, cause, delay);
-    if (status === 408) return retryable('LlmTimeout', detail, cause, delay);
+    if (status === 429) return retryable('LLM_RATE_LIMITED', detail, cause, delay);
+    if (status === 408) return retryable('LLM_TIMEOUT', detail, cause, delay);
     if (status === 409 || status >= 500 || err.headers?.get('x-should-retry') === 'true') {
-      return retryable('LlmUnavailable', detail, cause, delay);
+      return retryable('LLM_UNAVAILABLE', detail, cause, delay);
     }
     const hint =
       status === 401 || status === 403
@@ -49,29 +50,17 @@ export function classifyLlmError(err: unknown, context: ClassifyContext): Error 
         : status === 404
           ? ' Check OPENAI_BASE_URL and the model name.'
           : '';
-    return ApplicationFailure.create({
-      type: 'LlmBadRequest' satisfies LlmFailureType,
-      message: `${detail}.${hint}`,
-      nonRetryable: true,
-      details: [{ status }],
-      cause,
-    });
+    return failure('LLM_BAD_REQUEST', `${detail}.${hint}`, { cause, details: [{ status }] });
   }
   if (err instanceof SyntaxError) {
     // The client could not parse the response body: a truncated or garbled reply.
-    return retryable('LlmMalformedOutput', `${where} returned a body that is not valid JSON: ${err.message}`, cause);
+    return retryable('LLM_MALFORMED_OUTPUT', `${where} returned a body that is not valid JSON: ${err.message}`, cause);
   }
-  return retryable('LlmUnavailable', `${where} failed: ${cause.message}`, cause);
+  return retryable('LLM_UNAVAILABLE', `${where} failed: ${cause.message}`, cause);
 }
 
-function retryable(type: LlmFailureType, message: string, cause: Error, nextRetryDelayMs?: number): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: false,
-    cause,
-    ...(nextRetryDelayMs === undefined ? {} : { nextRetryDelay: nextRetryDelayMs }),
-  });
+function retryable(code: LlmErrorCode, message: string, cause: Error, nextRetryDelayMs?: number): ApplicationFailure {
+  return failure(code, message, { cause, nextRetryDelayMs });
 }
 
 /** The server's requested wait in ms, from `retry-after-ms` or `retry-after` (seconds or HTTP date). */

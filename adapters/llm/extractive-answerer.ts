@@ -11,7 +11,7 @@ export interface Passage {
   title?: string;
 }
 
-export interface Citation {
+export interface PassageCitation {
   /** The `[n]` in the text: the passage's 1-based position in the input. */
   marker: number;
   passageId: string;
@@ -20,7 +20,7 @@ export interface Citation {
 
 export interface ExtractiveAnswer {
   text: string;
-  citations: Citation[];
+  citations: PassageCitation[];
 }
 
 export interface ExtractiveAnswerInput {
@@ -130,7 +130,7 @@ export function extractiveAnswer(input: ExtractiveAnswerInput): ExtractiveAnswer
   return { text: `${EXTRACTIVE_LABEL} ${body}`, citations: cited.map((i) => citation(passages, i)) };
 }
 
-function citation(passages: Passage[], index: number): Citation {
+function citation(passages: Passage[], index: number): PassageCitation {
   const passage = passages[index];
   return {
     marker: index + 1,

@@ -1,8 +1,8 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { MemflowConfig } from '../../config/config';
 import type { ChatCompletion, ChatModel, ChatRequest } from './chat-model';
 import { classifyLlmError } from './classify-error';
-import type { LlmFailureType } from './classify-error';
+import { failure } from '../../contracts/errors';
 import { createOpenAiClient, OPENAI_DEFAULT_BASE_URL } from './openai-client';
 import type { OpenAiEndpoint } from './openai-client';
 
@@ -87,11 +87,7 @@ function parseJsonObject(text: string, problem: string): Record<string, unknown>
 
 /** Sampling differs between attempts, so a retry may well produce valid output. */
 function malformed(message: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'LlmMalformedOutput' satisfies LlmFailureType,
-    message,
-    nonRetryable: false,
-  });
+  return failure('LLM_MALFORMED_OUTPUT', message);
 }
 
 function snippet(text: string): string {

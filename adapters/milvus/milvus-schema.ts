@@ -1,7 +1,8 @@
 import type { FieldType, RowData } from '@zilliz/milvus2-sdk-node';
 import { DataType, FunctionType } from '@zilliz/milvus2-sdk-node';
 import { MemflowError } from '../../contracts/errors';
-import type { ChunkMeta, ChunkRow, EmbeddingIdentity, Metric } from './vector-store';
+import type { ChunkMeta, ChunkRow } from './vector-store';
+import type { EmbeddingIdentity, Metric } from '../../contracts/embedding';
 
 /** Collection properties memflow writes; the identity lives with the collection itself. */
 export const IDENTITY_PROPERTY = 'memflow.embedding';

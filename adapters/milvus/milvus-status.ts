@@ -15,7 +15,7 @@ const NOT_LOADED = /not loaded|collection not load|not been loaded/i;
  */
 export function checkStatus(reply: unknown, operation: string): void {
   const status = ((reply as { status?: Status })?.status ?? reply) as Status | undefined;
-  if (!status) throw new MemflowError('VECTOR_STORE_ERROR', `Milvus ${operation}: empty reply`, { retryable: true });
+  if (!status) throw new MemflowError('VECTOR_STORE_UNAVAILABLE', `Milvus ${operation}: empty reply`);
   const failed =
     (status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) ||
     (status.code !== undefined && status.code !== 0);
@@ -24,9 +24,11 @@ export function checkStatus(reply: unknown, operation: string): void {
   if (NOT_FOUND.test(reason) && /collection|alias/i.test(reason)) {
     throw new MemflowError('COLLECTION_NOT_FOUND', `Milvus ${operation}: ${reason}`);
   }
-  throw new MemflowError('VECTOR_STORE_ERROR', `Milvus ${operation} failed: ${reason}`, {
-    retryable: /rate|busy|timeout|unavailable|deny|not ready/i.test(reason),
-  });
+  const transient = /rate|busy|timeout|unavailable|deny|not ready/i.test(reason);
+  throw new MemflowError(
+    transient ? 'VECTOR_STORE_UNAVAILABLE' : 'VECTOR_STORE_ERROR',
+    `Milvus ${operation} failed: ${reason}`,
+  );
 }
 
 export function isNotLoaded(err: unknown): boolean {
@@ -36,8 +38,7 @@ export function isNotLoaded(err: unknown): boolean {
 /** SDK exceptions (connection refused, deadline) are transient from the caller's point of view. */
 export function wrapTransport(err: unknown, operation: string): never {
   if (err instanceof MemflowError) throw err;
-  throw new MemflowError('VECTOR_STORE_ERROR', `Milvus ${operation} failed: ${errorMessage(err)}`, {
-    retryable: true,
+  throw new MemflowError('VECTOR_STORE_UNAVAILABLE', `Milvus ${operation} failed: ${errorMessage(err)}`, {
     cause: err,
   });
 }

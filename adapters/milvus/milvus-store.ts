@@ -1,5 +1,6 @@
 import type { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
+import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
 import { assertTenant, buildFilter } from './milvus-filter';
 import {
@@ -22,17 +23,16 @@ import {
   toEntity,
 } from './milvus-schema';
 import { checkStatus, isNotLoaded, wrapTransport } from './milvus-status';
-import { SerialQueue } from './serial-queue';
 import type {
   ChunkFilter,
   ChunkMeta,
   ChunkRow,
   CollectionInfo,
-  EmbeddingIdentity,
   SearchHit,
   SearchRequest,
   VectorStore,
 } from './vector-store';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 
 export interface MilvusStoreOptions {
   address: string;
@@ -54,16 +54,16 @@ export interface MilvusStoreOptions {
 const BOUNDED_STALENESS_MS = 6_000;
 
 /**
- * HNSW candidate list size on standalone Milvus, whose AUTOINDEX is HNSW (M 18, efConstruction 240)
- * searched with ef = limit unless told. Recall@10 with a 1-in-10 tenant filter (bench/search.ts):
- * 100k chunks 0.89 / 0.97 / 0.977 and 20k chunks 0.79 / 0.92 / 0.955 at ef 10 / 64 / 128.
+ * HNSW candidate list size on standalone Milvus, whose AUTOINDEX is HNSW searched with ef = limit
+ * unless told: too few candidates once a tenant filter drops most of them (bench/README.md, search).
  */
 export const SEARCH_EF = 128;
 
 /** The concrete collection's identity never changes, so it is cached; aliases are always resolved. */
 export class MilvusVectorStore implements VectorStore {
   private readonly client: MilvusClient;
-  private readonly writes = new SerialQueue();
+  /** One writer at a time: milvus-lite's WAL has been corrupted by concurrent writes. */
+  private readonly writes = new Mutex();
   private readonly known = new Map<string, CollectionInfo>();
   private bm25?: Promise<boolean>;
   /** When this store last wrote each concrete collection (standalone read-your-writes). */
@@ -93,7 +93,7 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   private write<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return this.writes.run(() => this.call(operation, fn));
+    return this.writes.runExclusive(() => this.call(operation, fn));
   }
 
   private wrote(collection: string): void {
@@ -301,9 +301,7 @@ export class MilvusVectorStore implements VectorStore {
     );
     const written = Number(reply.upsert_cnt);
     if (written !== rows.length) {
-      throw new MemflowError('VECTOR_STORE_ERROR', `Milvus upsert wrote ${written} of ${rows.length} rows.`, {
-        retryable: true,
-      });
+      throw new MemflowError('VECTOR_STORE_UNAVAILABLE', `Milvus upsert wrote ${written} of ${rows.length} rows.`);
     }
     this.wrote(info.name);
     await this.flush(info.name);
@@ -434,7 +432,7 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async close(): Promise<void> {
-    await this.writes.run(async () => undefined);
+    await this.writes.waitForUnlock();
     await this.client.closeConnection();
   }
 }

@@ -2,14 +2,7 @@
  * The narrow vector-store interface activities depend on. `MilvusVectorStore` implements it against
  * any Milvus-API server (milvus-lite, Milvus standalone/distributed, Zilliz Cloud).
  */
-export type Metric = 'COSINE' | 'IP' | 'L2';
-
-/** Which model produced a collection's vectors. Writes and searches must match it exactly. */
-export interface EmbeddingIdentity {
-  model: string;
-  dim: number;
-  metric: Metric;
-}
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 
 /** One chunk as stored: metadata plus its vector, tagged with the model that produced it. */
 export interface ChunkRow {

@@ -32,6 +32,6 @@ export function postgresError(url: string, err: unknown): MemflowError {
     'POSTGRES_UNREACHABLE',
     `PostgreSQL at ${describeUrl(url)} ${reason} (${code || errorMessage(err)}). ` +
       'Start PostgreSQL or point DATABASE_URL at a running server, e.g. postgres://user@host:5432/memflow.',
-    { retryable: true, cause: err },
+    { cause: err },
   );
 }

@@ -1,17 +1,6 @@
 import type { Pool } from 'pg';
-
-export type ReindexStatus =
-  'requested' | 'running' | 'paused' | 'validating' | 'cutover' | 'completed' | 'failed' | 'cancelled' | 'rolled_back';
-
-/** Statuses that hold the one-saga-per-target slot (see migration 003). */
-export const ACTIVE_STATUSES: ReindexStatus[] = [
-  'requested',
-  'running',
-  'paused',
-  'validating',
-  'cutover',
-  'completed',
-];
+import { MemflowError } from '../../contracts/errors';
+import type { CompensationOutcome, ReindexStatus } from '../../contracts/reindex';
 
 export interface ReindexControlRow {
   id: number;
@@ -26,10 +15,13 @@ export interface ReindexControlRow {
   previousCollection: string | null;
   options: Record<string, unknown>;
   validation: Record<string, unknown> | null;
+  /** What the run still has to do after its cutover, and why it has not happened yet. */
+  pending: string | null;
+  compensations: CompensationOutcome[] | null;
 }
 
 const COLUMNS = `id, target_version, requested_at, completed_at, model, status, error, workflow_id, collection,
-  previous_collection, options, validation`;
+  previous_collection, options, validation, pending, compensations`;
 
 function toRow(r: Record<string, unknown>): ReindexControlRow {
   return {
@@ -45,6 +37,8 @@ function toRow(r: Record<string, unknown>): ReindexControlRow {
     previousCollection: (r.previous_collection as string | null) ?? null,
     options: (r.options as Record<string, unknown>) ?? {},
     validation: (r.validation as Record<string, unknown> | null) ?? null,
+    pending: (r.pending as string | null) ?? null,
+    compensations: (r.compensations as CompensationOutcome[] | null) ?? null,
   };
 }
 
@@ -58,20 +52,26 @@ export async function requestReindex(
 ): Promise<{ row: ReindexControlRow; created: boolean }> {
   const inserted = await db.query(
     `INSERT INTO reindex_control (target_version, model, options) VALUES ($1, $2, $3)
-     ON CONFLICT (target_version) WHERE status IN ('requested', 'running', 'paused', 'validating', 'cutover', 'completed')
+     ON CONFLICT (target_version) WHERE reindex_holds_target(status)
      DO NOTHING RETURNING ${COLUMNS}`,
     [request.targetVersion, request.model, JSON.stringify(request.options)],
   );
   if (inserted.rows[0]) return { row: toRow(inserted.rows[0]), created: true };
   const existing = await activeReindex(db, request.targetVersion);
-  if (!existing) throw new Error(`reindex request for ${request.targetVersion} vanished; retry`);
+  if (!existing) {
+    throw new MemflowError(
+      'CONFLICT',
+      `The re-embed for ${request.targetVersion} ended while this request was made; try again.`,
+    );
+  }
   return { row: existing, created: false };
 }
 
 export async function activeReindex(db: Pool, targetVersion: string): Promise<ReindexControlRow | undefined> {
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM reindex_control WHERE target_version = $1 AND status = ANY($2::text[]) ORDER BY id DESC LIMIT 1`,
-    [targetVersion, ACTIVE_STATUSES],
+    `SELECT ${COLUMNS} FROM reindex_control WHERE target_version = $1 AND reindex_holds_target(status)
+     ORDER BY id DESC LIMIT 1`,
+    [targetVersion],
   );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
@@ -97,6 +97,8 @@ export async function updateReindex(
     previousCollection: string;
     goldenQueries: unknown;
     validation: unknown;
+    pending: string | null;
+    compensations: CompensationOutcome[];
     completed: boolean;
   }>,
 ): Promise<void> {
@@ -113,6 +115,8 @@ export async function updateReindex(
   if (fields.previousCollection !== undefined) add('previous_collection', fields.previousCollection);
   if (fields.goldenQueries !== undefined) add('golden_queries', JSON.stringify(fields.goldenQueries));
   if (fields.validation !== undefined) add('validation', JSON.stringify(fields.validation));
+  if (fields.pending !== undefined) add('pending', fields.pending);
+  if (fields.compensations !== undefined) add('compensations', JSON.stringify(fields.compensations));
   if (fields.completed) sets.push('completed_at = COALESCE(completed_at, now())');
   await db.query(`UPDATE reindex_control SET ${sets.join(', ')} WHERE id = $1`, values);
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import type { EmbeddingIdentity, Metric } from '../milvus/vector-store';
+import type { EmbeddingIdentity, Metric } from '../../contracts/embedding';
 
-export type IndexState = 'preparing' | 'building' | 'live' | 'retained' | 'retired' | 'dropped';
+export type IndexState = 'preparing' | 'building' | 'live' | 'retained' | 'dropped';
 
 export interface VectorIndexRow {
   collection: string;

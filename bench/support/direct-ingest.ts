@@ -16,7 +16,7 @@ import {
 import { liveIndex } from '../../adapters/postgres/vector-indexes';
 import { registryChunks } from '../../activities/ingest/registry-chunks';
 import { docIdFor, prepareDocument, toSourceUri } from '../../adapters/documents';
-import { DEFAULT_MAX_BYTES } from '../../workflows/ingest/ingest-documents';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../../contracts/ingest';
 
 export interface DirectIngestDeps {
   db: Pool;
@@ -69,7 +69,7 @@ export async function directIngest(deps: DirectIngestDeps, input: DirectIngestIn
     const docId = docIdFor(input.tenant, sourceUri);
     const prepared = await timed('prepare', () =>
       prepareDocument(file, {
-        maxBytes: DEFAULT_MAX_BYTES,
+        maxBytes: DEFAULT_MAX_DOCUMENT_BYTES,
         baseDir: input.baseDir,
         chunking: { countTokens: (text) => deps.embedder.countTokens(text) },
       }),

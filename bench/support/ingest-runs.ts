@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Embedder } from '../../adapters/embed/embedder';
-import { liveAlias } from '../../activities/ingest/live-index';
+import { liveAlias } from '../../adapters/milvus/collection-names';
 import type { VectorStore } from '../../adapters/milvus/vector-store';
 import { countLiveChunks } from '../../adapters/postgres/document-registry';
 import { startIngest } from '../../client/ingest';

@@ -4,7 +4,8 @@
  * warm-up plus timed queries near random centroids, each with a random tenant. Seeded: the same
  * options give the same values on every machine and in every run.
  */
-import type { ChunkRow, EmbeddingIdentity } from '../../adapters/milvus/vector-store';
+import type { ChunkRow } from '../../adapters/milvus/vector-store';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { clusteredSpace, exactTopK, seededRandom } from './synthetic-vectors';
 
 export const K = 10;

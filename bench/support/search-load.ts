@@ -1,13 +1,11 @@
 /**
- * A closed-loop search load doing what a chat turn's retrieval does (activities/chat): pin the live
- * alias to its concrete collection (`pinIndex`), then `retrieveChunks` — embed the question with the
- * pinned collection's model, search it (dense + BM25, RRF) with the tenant filter, keep live
+ * A closed-loop search load doing what a chat turn's retrieval does (activities/chat): `retrieveChunks`
+ * — pin the live alias to its concrete collection, embed the question with the pinned collection's model, search it (dense + BM25, RRF) with the tenant filter, keep live
  * versions, recall memories. Each client sends its next search as soon as the previous one returns;
  * every search is recorded with its latency, the collection that served it and its error, if any.
  */
 import { performance } from 'node:perf_hooks';
 import type { ChatDeps } from '../../activities/chat/chat-deps';
-import { pinIndex } from '../../activities/chat/pin-index';
 import { retrieveChunks } from '../../activities/chat/retrieve-chunks';
 import { errorMessage } from '../../contracts/errors';
 
@@ -46,10 +44,9 @@ export interface SearchSample {
   tenant: string;
   /** When the search began (its pin), in epoch milliseconds with sub-millisecond precision. */
   startedAt: number;
-  /** Pin + retrieve, as the turn's two activities would take back to back. */
+  /** One `retrieveChunks` run, pin included, as a turn runs it. */
   ms: number;
-  pinMs: number;
-  /** The concrete collection the search was pinned to (absent when the pin itself failed). */
+  /** The concrete collection the search was pinned to (absent when the search failed). */
   collection?: string;
   passages: number;
   error?: string;
@@ -84,12 +81,10 @@ export function startSearchLoad(deps: ChatDeps, options: SearchLoadOptions): Sea
       const tenant = options.tenants[(c + i) % options.tenants.length]!;
       const question = options.questions[(c * 7 + i) % options.questions.length]!;
       const startedAt = nowMs();
-      const sample: SearchSample = { client: c, tenant, startedAt, ms: 0, pinMs: 0, passages: 0 };
+      const sample: SearchSample = { client: c, tenant, startedAt, ms: 0, passages: 0 };
       try {
-        const index = await pinIndex(deps);
-        sample.collection = index.collection;
-        sample.pinMs = nowMs() - startedAt;
-        const result = await retrieveChunks(deps, { tenant, index, queries: [question] });
+        const result = await retrieveChunks(deps, { tenant, queries: [question] });
+        sample.collection = result.index.collection;
         sample.passages = result.passages.length;
       } catch (err) {
         sample.error = errorMessage(err);

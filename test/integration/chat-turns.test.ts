@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { sendMessageUpdate } from '../../contracts/chat';
 import { MemflowError } from '../../contracts/errors';
 import { MemflowIndexVersion } from '../../contracts/search-attributes';
 import { QUESTIONS } from '../fixtures/corpus-questions';
@@ -206,6 +209,18 @@ describe('chat turns on the real stack', () => {
     await assert.rejects(
       harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?'),
       (e: unknown) => e instanceof MemflowError && e.code === 'TURN_FAILED' && /500|unavailable/i.test(e.message),
+    );
+    // A caller without memflow's client (any Temporal SDK) reads the same code as the failure's type.
+    model.server.inject({ status: 500, times: 4, path: '/chat/completions' });
+    await assert.rejects(
+      harness.client.temporal.workflow
+        .getHandle(`chat/${tenantA}/broken`)
+        .executeUpdate(sendMessageUpdate, { args: [{ requestId: 'raw-sdk-1', text: 'How long is the warranty?' }] }),
+      (e: unknown) =>
+        e instanceof WorkflowUpdateFailedError &&
+        e.cause instanceof ApplicationFailure &&
+        e.cause.type === 'TURN_FAILED' &&
+        e.cause.nonRetryable === false,
     );
     const after = await harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?');
     assert.ok(after.citations.length > 0);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { liveAlias } from '../../activities/ingest/live-index';
+import { liveAlias } from '../../adapters/milvus/collection-names';
 import { REPO_ROOT } from '../../config/config';
 import { startIngest } from '../../client/ingest';
 import type { WorkerHandle } from '../../workers/worker';

@@ -8,6 +8,7 @@ import { dropDatabase, ensureDatabase } from '../../adapters/postgres/ensure-dat
 import { migrate } from '../../adapters/postgres/migrate';
 import { createPool } from '../../adapters/postgres/pool';
 import { MemflowError } from '../../contracts/errors';
+import { REINDEX_STATUSES } from '../../contracts/reindex';
 import { testConfig, uniqueName } from '../support/test-env';
 
 const config = testConfig();
@@ -91,5 +92,26 @@ describe('memflow migrate', () => {
     fs.writeFileSync(path.join(dir, 'oops.sql'), 'SELECT 1');
     await assert.rejects(migrate(pool, dir), (e: unknown) => e instanceof MemflowError && /NNN_name/.test(e.message));
     fs.rmSync(dir, { recursive: true });
+  });
+
+  test('the row accepts exactly the shared status vocabulary, and one active run per target', async () => {
+    await migrate(pool, config.paths.migrations);
+    const { rows } = await pool.query(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'reindex_control_status_check'`,
+    );
+    const allowed = [...String(rows[0].def).matchAll(/'([a-z-]+)'::text/g)].map((m) => m[1]);
+    assert.deepEqual(allowed.sort(), [...REINDEX_STATUSES].sort(), 'migration 004 and contracts/reindex.ts agree');
+    await pool.query(`INSERT INTO reindex_control (target_version, status) VALUES ('slot@v', 'backfilling')`);
+    await assert.rejects(
+      pool.query(`INSERT INTO reindex_control (target_version, status) VALUES ('slot@v', 'requested')`),
+      /reindex_control_one_active_target/,
+    );
+    await pool.query(`UPDATE reindex_control SET status = 'rolled-back' WHERE target_version = 'slot@v'`);
+    await pool.query(`INSERT INTO reindex_control (target_version, status) VALUES ('slot@v', 'requested')`);
+    await assert.rejects(
+      pool.query(`INSERT INTO reindex_control (target_version, status) VALUES ('other@v', 'running')`),
+      /reindex_control_status_check/,
+      'the old vocabulary is refused',
+    );
   });
 });

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEmbedderRegistry } from '../../adapters/embed/embedder-registry';
-import { liveAlias } from '../../activities/ingest/live-index';
+import { liveAlias } from '../../adapters/milvus/collection-names';
 import { disableDualWrite, dropTargetCollection } from '../../activities/reindex/target-collection';
 import { revertCutover } from '../../activities/reindex/cutover';
 import { getReindex } from '../../adapters/postgres/reindex-control';
-import { startReindex } from '../../client/reindex';
-import { MemflowError } from '../../contracts/errors';
+import { signalReindex, startReindex } from '../../client/reindex';
+import { MemflowError, typedFailure } from '../../contracts/errors';
 import type { ReindexOptions, ReindexStatusView } from '../../contracts/reindex';
 import { statusQuery } from '../../contracts/reindex';
 import type { ChatHarness } from '../support/chat-harness';
@@ -85,20 +85,24 @@ describe('re-embed saga on the real stack', () => {
     assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM reindex_control')).rows[0].n, before);
   });
 
-  test('a fault at each step leaves the old version serving and nothing behind; compensations are idempotent', async () => {
+  test('a fault at each step up to the cutover leaves the old version serving and nothing behind; compensations are idempotent', async () => {
     const old = await stores.vectors.resolveAlias(alias);
-    for (const step of ['create', 'dual-write', 'backfill', 'validate', 'cutover', 'finish'] as const) {
+    for (const step of ['create', 'dual-write', 'backfill', 'validate', 'cutover'] as const) {
       const started = await startReindex(harness.client.temporal, config, stores.db, {
         model: NEW_MODEL,
         targetVersion: `${NEW_MODEL}@fail-${step}`,
         options: { ...FAST, failAt: step },
       });
-      await assert.rejects(saga(started.workflowId).result(), (e: unknown) =>
-        new RegExp(`fault injected at step ${step}`).test(String((e as Error).cause)),
+      await assert.rejects(
+        saga(started.workflowId).result(),
+        (e: unknown) =>
+          typedFailure(e)?.code === 'REINDEX_FAILED' &&
+          new RegExp(`Fault injected at step ${step}`).test(String((e as Error).cause)),
       );
       const row = (await getReindex(stores.db, started.row.id))!;
       assert.equal(row.status, 'failed', step);
-      assert.match(row.error ?? '', new RegExp(`fault injected at step ${step}`));
+      assert.match(row.error ?? '', new RegExp(`Fault injected at step ${step}`));
+      assert.ok(row.compensations && row.compensations.length > 0 && row.compensations.every((c) => c.ok), step);
       assert.equal(
         await stores.vectors.resolveAlias(alias),
         old,
@@ -120,11 +124,75 @@ describe('re-embed saga on the real stack', () => {
           row.collection ?? `${config.milvus.collectionPrefix}_chunks_paraphrase_minilm_l3_v2_v${row.id}`;
         await revertCutover(deps(), { reindexId: row.id, collection, previousCollection: old! });
         await disableDualWrite(deps(), { collection });
-        await dropTargetCollection(deps(), { reindexId: row.id, model: NEW_MODEL });
-        await dropTargetCollection(deps(), { reindexId: row.id, model: NEW_MODEL });
+        await dropTargetCollection(deps(), { reindexId: row.id });
+        await dropTargetCollection(deps(), { reindexId: row.id });
       }
       assert.deepEqual(await snapshot(), settled, `${step}: compensations run twice change nothing`);
     }
+  });
+
+  test('a failing compensation does not stop the others; the row records each outcome', async () => {
+    const old = await stores.vectors.resolveAlias(alias);
+    const started = await startReindex(harness.client.temporal, config, stores.db, {
+      model: NEW_MODEL,
+      targetVersion: `${NEW_MODEL}@failing-compensation`,
+      options: { ...FAST, failAt: 'validate', failCompensationOf: 'dual-write' },
+    });
+    await assert.rejects(
+      saga(started.workflowId).result(),
+      (e: unknown) =>
+        typedFailure(e)?.code === 'REINDEX_FAILED' && /except: turn dual-write off/.test(String((e as Error).cause)),
+    );
+    const row = (await getReindex(stores.db, started.row.id))!;
+    assert.equal(row.status, 'failed');
+    assert.deepEqual(
+      row.compensations?.map((c) => [c.name, c.ok]),
+      [
+        ['turn dual-write off', false],
+        ['drop the new collection', true],
+      ],
+      'the compensation after the failed one ran',
+    );
+    assert.match(row.compensations?.[0]?.error ?? '', /Fault injected in the compensation of step dual-write/);
+    assert.equal(await stores.vectors.resolveAlias(alias), old);
+    assert.deepEqual(await stores.vectors.listCollections(row.collection!), [], 'the new collection was dropped');
+    const state = await stores.db.query('SELECT state FROM vector_indexes WHERE collection = $1', [row.collection]);
+    assert.equal(state.rows[0]?.state, 'dropped');
+  });
+
+  test('after the cutover a failing step is retried, never compensated; cancel during retention rolls back', async () => {
+    const old = (await stores.vectors.resolveAlias(alias))!;
+    const started = await startReindex(harness.client.temporal, config, stores.db, {
+      model: NEW_MODEL,
+      targetVersion: `${NEW_MODEL}@fail-finish`,
+      options: { ...FAST, failAt: 'finish' },
+    });
+    await waitFor(
+      async () => ((await sagaState(started.workflowId)).state === 'retaining' ? true : undefined),
+      'retention',
+    );
+    const row = (await getReindex(stores.db, started.row.id))!;
+    assert.equal(row.status, 'retaining');
+    assert.equal(await stores.vectors.resolveAlias(alias), row.collection, 'the alias stays on the new version');
+    const events = (await saga(started.workflowId).fetchHistory()).events!;
+    const finish = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishReindex')!;
+    const finishStarted = events.find(
+      (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(finish.eventId),
+    );
+    assert.equal(finishStarted?.activityTaskStartedEventAttributes?.attempt, 3, 'finish failed twice, then passed');
+    assert.ok(
+      !events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'revertCutover'),
+      'nothing pointed the alias back',
+    );
+
+    await signalReindex(harness.client.temporal, stores.db, `${NEW_MODEL}@fail-finish`, 'cancel', 'changed my mind');
+    const view = (await saga(started.workflowId).result()) as ReindexStatusView;
+    assert.equal(view.state, 'rolled-back');
+    const after = (await getReindex(stores.db, started.row.id))!;
+    assert.equal(after.status, 'rolled-back');
+    assert.match(after.error ?? '', /cancelled during retention: changed my mind/);
+    assert.equal(await stores.vectors.resolveAlias(alias), old, 'cancel during retention points the alias back');
+    assert.deepEqual(await stores.vectors.listCollections(row.collection!), [], 'and drops the new version');
   });
 
   test('two concurrent starts for the same target make one saga', async () => {
@@ -228,7 +296,7 @@ describe('re-embed saga on the real stack', () => {
       );
     }
     const row = (await getReindex(stores.db, started.row.id))!;
-    assert.equal(row.status, 'completed');
+    assert.equal(row.status, 'retaining');
     assert.ok(row.completedAt instanceof Date);
     const registry = (
       await stores.db.query(
@@ -274,7 +342,7 @@ describe('re-embed saga on the real stack', () => {
     const reply = await harness.client.chat(tenants[0]!, 'after-rollback', 'How long is the Aurora Kettle warranty?');
     assert.equal(reply.indexVersion, old, 'answers come from the old version again');
     assert.equal(reply.citations[0]?.source, 'aurora-kettle-warranty.md');
-    assert.equal((await getReindex(stores.db, started.row.id))!.status, 'rolled_back');
+    assert.equal((await getReindex(stores.db, started.row.id))!.status, 'rolled-back');
     assert.equal((await stores.vectors.listCollections(fresh)).length, 0, 'the rolled-back version is dropped');
     await embedders.close();
   });
@@ -330,4 +398,47 @@ describe('re-embed saga on the real stack', () => {
       await waitForExit(worker);
     }
   });
+  test('a failing drop after retention is retried: the alias stays on the new version, the row says what is pending', async () => {
+    // The kill test left NEW_MODEL live and stopped the in-process worker: re-embed back to OLD_MODEL
+    // on a worker process, with the drop of the retained version failing twice.
+    const worker = await spawnWorker({
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      OPENAI_BASE_URL: '',
+      OPENAI_API_KEY: '',
+    });
+    try {
+      await failingDropIsRetried();
+    } finally {
+      worker.kill('SIGTERM');
+      await waitForExit(worker);
+    }
+  });
+
+  async function failingDropIsRetried(): Promise<void> {
+    const current = (await stores.vectors.resolveAlias(alias))!;
+    const started = await startReindex(harness.client.temporal, config, stores.db, {
+      model: OLD_MODEL,
+      targetVersion: `${OLD_MODEL}@fail-drop`,
+      options: { ...FAST, failAt: 'drop', retentionMs: 500 },
+    });
+    const pending = await waitFor(
+      async () => (await getReindex(stores.db, started.row.id))?.pending ?? undefined,
+      'a failed drop recorded in the row',
+    );
+    assert.match(
+      pending,
+      new RegExp(`drop the previous version ${current}: attempt \\d failed .*Fault injected at step drop`),
+    );
+    const row = (await getReindex(stores.db, started.row.id))!;
+    assert.equal(row.status, 'retaining');
+    assert.equal(row.previousCollection, current);
+    assert.equal(await stores.vectors.resolveAlias(alias), row.collection, 'the alias stays on the new version');
+    const view = (await saga(started.workflowId).result()) as ReindexStatusView;
+    assert.equal(view.state, 'completed');
+    const done = (await getReindex(stores.db, started.row.id))!;
+    assert.equal(done.status, 'completed');
+    assert.equal(done.pending, null);
+    assert.equal(await stores.vectors.resolveAlias(alias), row.collection);
+    assert.deepEqual(await stores.vectors.listCollections(current), [], 'the previous version is dropped at last');
+  }
 });

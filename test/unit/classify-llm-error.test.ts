@@ -16,14 +16,14 @@ const classify = (err: unknown) => {
 describe('classifyLlmError', () => {
   it('maps statuses to retryable and non-retryable types', () => {
     const cases: Array<[number, string, boolean]> = [
-      [408, 'LlmTimeout', false],
-      [409, 'LlmUnavailable', false],
-      [429, 'LlmRateLimited', false],
-      [500, 'LlmUnavailable', false],
-      [502, 'LlmUnavailable', false],
-      [400, 'LlmBadRequest', true],
-      [404, 'LlmBadRequest', true],
-      [422, 'LlmBadRequest', true],
+      [408, 'LLM_TIMEOUT', false],
+      [409, 'LLM_UNAVAILABLE', false],
+      [429, 'LLM_RATE_LIMITED', false],
+      [500, 'LLM_UNAVAILABLE', false],
+      [502, 'LLM_UNAVAILABLE', false],
+      [400, 'LLM_BAD_REQUEST', true],
+      [404, 'LLM_BAD_REQUEST', true],
+      [422, 'LLM_BAD_REQUEST', true],
     ];
     for (const [status, type, nonRetryable] of cases) {
       const failure = classify(httpError(status));
@@ -47,7 +47,7 @@ describe('classifyLlmError', () => {
 
   it('connection errors are retryable; aborts and ApplicationFailures pass through', () => {
     const conn = classify(new APIConnectionError({ message: 'Connection error.', cause: new Error('ECONNREFUSED') }));
-    assert.equal(conn.type, 'LlmUnavailable');
+    assert.equal(conn.type, 'LLM_UNAVAILABLE');
     assert.match(conn.message, /ECONNREFUSED/);
     const abort = new APIUserAbortError();
     assert.equal(classifyLlmError(abort, context), abort);
@@ -55,7 +55,7 @@ describe('classifyLlmError', () => {
     assert.equal(classifyLlmError(already, context), already);
   });
 
-  it('an unparseable body is retryable LlmMalformedOutput', () => {
-    assert.equal(classify(new SyntaxError('Unexpected end of JSON input')).type, 'LlmMalformedOutput');
+  it('an unparseable body is retryable LLM_MALFORMED_OUTPUT', () => {
+    assert.equal(classify(new SyntaxError('Unexpected end of JSON input')).type, 'LLM_MALFORMED_OUTPUT');
   });
 });

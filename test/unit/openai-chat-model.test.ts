@@ -58,46 +58,46 @@ describe('OpenAI chat model against the fake OpenAI server', () => {
     assert.equal(reply.text, '');
   });
 
-  it('429 with retry-after → retryable LlmRateLimited with nextRetryDelay from the header', async () => {
+  it('429 with retry-after → retryable LLM_RATE_LIMITED with nextRetryDelay from the header', async () => {
     server.inject({ status: 429, retryAfterSeconds: 7, times: 1 });
     const failure = await failureOf(llm.complete(ask));
-    assert.equal(failure.type, 'LlmRateLimited');
+    assert.equal(failure.type, 'LLM_RATE_LIMITED');
     assert.equal(failure.nonRetryable, false);
     assert.equal(failure.nextRetryDelay, 7000);
     assert.equal(server.requests.length, 1, 'the SDK must not retry on its own');
   });
 
-  it('503 with retry-after-ms → retryable LlmUnavailable with that delay', async () => {
+  it('503 with retry-after-ms → retryable LLM_UNAVAILABLE with that delay', async () => {
     server.inject({ status: 503, retryAfterMs: 1500 });
     const failure = await failureOf(llm.complete(ask));
-    assert.equal(failure.type, 'LlmUnavailable');
+    assert.equal(failure.type, 'LLM_UNAVAILABLE');
     assert.equal(failure.nonRetryable, false);
     assert.equal(failure.nextRetryDelay, 1500);
   });
 
-  it('500 → retryable LlmUnavailable, and the next call succeeds', async () => {
+  it('500 → retryable LLM_UNAVAILABLE, and the next call succeeds', async () => {
     server.inject({ status: 500, times: 1 });
     const failure = await failureOf(llm.complete(ask));
-    assert.equal(failure.type, 'LlmUnavailable');
+    assert.equal(failure.type, 'LLM_UNAVAILABLE');
     assert.equal(failure.nonRetryable, false);
     assert.equal(failure.nextRetryDelay, undefined);
     assert.match(failure.message, /HTTP 500/);
     assert.equal((await llm.complete(ask)).text, 'echo: What is MVCC?');
   });
 
-  it('a reply slower than the client timeout → retryable LlmTimeout', async () => {
+  it('a reply slower than the client timeout → retryable LLM_TIMEOUT', async () => {
     server.inject({ delayMs: 2000 });
     const started = Date.now();
     const failure = await failureOf(llm.complete(ask));
-    assert.equal(failure.type, 'LlmTimeout');
+    assert.equal(failure.type, 'LLM_TIMEOUT');
     assert.equal(failure.nonRetryable, false);
     assert.ok(Date.now() - started < 1900, 'gave up at the client timeout');
   });
 
-  it('400 → non-retryable LlmBadRequest naming the status and message', async () => {
+  it('400 → non-retryable LLM_BAD_REQUEST naming the status and message', async () => {
     server.inject({ status: 400, message: 'context_length_exceeded: too many tokens' });
     const failure = await failureOf(llm.complete(ask));
-    assert.equal(failure.type, 'LlmBadRequest');
+    assert.equal(failure.type, 'LLM_BAD_REQUEST');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /HTTP 400/);
     assert.match(failure.message, /too many tokens/);
@@ -110,27 +110,27 @@ describe('OpenAI chat model against the fake OpenAI server', () => {
     assert.match(failure.message, /OPENAI_API_KEY/);
   });
 
-  it('malformed JSON when JSON was requested → retryable LlmMalformedOutput', async () => {
+  it('malformed JSON when JSON was requested → retryable LLM_MALFORMED_OUTPUT', async () => {
     server.inject({ malformedJson: true });
     const failure = await failureOf(llm.complete({ ...ask, json: true }));
-    assert.equal(failure.type, 'LlmMalformedOutput');
+    assert.equal(failure.type, 'LLM_MALFORMED_OUTPUT');
     assert.equal(failure.nonRetryable, false);
     assert.match(failure.message, /unterminated/);
   });
 
-  it('valid JSON that is not an object → retryable LlmMalformedOutput', async () => {
+  it('valid JSON that is not an object → retryable LLM_MALFORMED_OUTPUT', async () => {
     server.respond = () => '["a list"]';
     const failure = await failureOf(llm.complete({ ...ask, json: true }));
-    assert.equal(failure.type, 'LlmMalformedOutput');
+    assert.equal(failure.type, 'LLM_MALFORMED_OUTPUT');
   });
 
-  it('a server that is not listening → retryable LlmUnavailable', async () => {
+  it('a server that is not listening → retryable LLM_UNAVAILABLE', async () => {
     const gone = await startFakeOpenAi();
     const url = gone.url;
     await gone.close();
     const orphan = createOpenAiChatModel({ baseURL: url, model: 'fake-chat', timeoutMs: 500 });
     const failure = await failureOf(orphan.complete(ask));
-    assert.equal(failure.type, 'LlmUnavailable');
+    assert.equal(failure.type, 'LLM_UNAVAILABLE');
     assert.equal(failure.nonRetryable, false);
   });
 

@@ -77,23 +77,23 @@ describe('OpenAI embedder against the fake OpenAI server', () => {
     const embedder = await createOpenAiEmbedder({ ...endpoint(), dim: 48 });
     server.inject({ status: 429, retryAfterSeconds: 2, path: '/embeddings' });
     const limited = await failureOf(embedder.embed(['x']));
-    assert.equal(limited.type, 'LlmRateLimited');
+    assert.equal(limited.type, 'LLM_RATE_LIMITED');
     assert.equal(limited.nextRetryDelay, 2000);
 
     server.inject({ status: 400, message: 'input too long' });
     const bad = await failureOf(embedder.embed(['x']));
-    assert.equal(bad.type, 'LlmBadRequest');
+    assert.equal(bad.type, 'LLM_BAD_REQUEST');
     assert.equal(bad.nonRetryable, true);
   });
 
   it('a timeout or a malformed body is retryable', async () => {
     const embedder = await createOpenAiEmbedder({ ...endpoint(), dim: 48, timeoutMs: 200 });
     server.inject({ delayMs: 1000 });
-    assert.equal((await failureOf(embedder.embed(['x']))).type, 'LlmTimeout');
+    assert.equal((await failureOf(embedder.embed(['x']))).type, 'LLM_TIMEOUT');
     server.inject({ malformedJson: true });
     const malformed = await failureOf(embedder.embed(['x']));
     assert.equal(malformed.nonRetryable, false);
-    assert.equal(malformed.type, 'LlmMalformedOutput');
+    assert.equal(malformed.type, 'LLM_MALFORMED_OUTPUT');
   });
 
   it('estimates tokens conservatively without the remote tokenizer', async () => {

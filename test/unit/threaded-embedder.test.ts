@@ -244,7 +244,7 @@ describe('threaded local embedder: typed errors', () => {
   });
 
   it('errors cross the thread boundary with their code and retryability', () => {
-    const typed = new MemflowError('EMBEDDING_MISMATCH', 'returned 12 dimensions, expected 384', { retryable: false });
+    const typed = new MemflowError('EMBEDDING_MISMATCH', 'returned 12 dimensions, expected 384');
     const back = fromThreadError(structuredClone(toThreadError(typed)));
     assert.ok(isMemflowError(back, 'EMBEDDING_MISMATCH'));
     assert.equal(back.message, typed.message);

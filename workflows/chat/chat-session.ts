@@ -1,15 +1,14 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import { Mutex } from 'async-mutex';
 import type { PinnedIndex } from '../../activities/chat/pin-index';
+import { failure, rootMessage } from '../../contracts/errors';
 import { MemflowIndexVersion } from '../../contracts/search-attributes';
 import type {
   ChatSessionInput,
@@ -31,10 +30,9 @@ import {
   rejectToolSignal,
   sendMessageUpdate,
 } from '../../contracts/chat';
-import { llm, localLlm, localStores, stores, tools } from './step-proxies';
+import { llm, localLlm, localStores, tools } from './step-proxies';
 import { validateMessage } from './validate-message';
 import { TOOL_POLICIES } from '../../contracts/tool-policy';
-import { TurnLock } from './turn-lock';
 
 /** Turns kept verbatim in memory (and in `history`); older ones are folded into the summary. */
 const RECENT_TURNS = 6;
@@ -57,7 +55,8 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   const inFlight = new Map<string, Promise<TurnReply>>();
   const pending = new Map<string, PendingApproval>();
   const decisions = new Map<string, { approved: boolean; reason?: string }>();
-  const lock = new TurnLock();
+  /** Turns run one at a time, in arrival order. */
+  const turnLock = new Mutex();
   let ended = false;
   let lastActivity = Date.now();
   let indexVersion = workflowInfo().typedSearchAttributes.get(MemflowIndexVersion);
@@ -86,98 +85,49 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
       const { output } = await tools.runTool({ tenant: input.tenant, name, input: toolInput });
       return { name, callId, status: 'ran', output };
     } catch (err) {
-      const message =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      return { name, callId, status: 'failed', output: message };
+      return { name, callId, status: 'failed', output: rootMessage(err) };
     }
   }
 
-  type Planned = Awaited<ReturnType<Activities['planTurn']>>;
-  /** The step proxies of one turn, chosen once per turn from the session's patches and options. */
-  interface TurnSteps {
-    local: boolean;
-    storeSteps: typeof stores | typeof localStores;
-    llmSteps: typeof llm | typeof localLlm;
+  /** The search attribute names the collection the session's last turn searched; upserted when it changes. */
+  function noteIndexVersion(index: PinnedIndex): void {
+    if (index.collection === indexVersion) return;
+    upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
+    indexVersion = index.collection;
   }
-  type Retrieved = Omit<Awaited<ReturnType<Activities['retrieveChunks']>>, 'index'>;
-  const NOTHING_RETRIEVED: Retrieved = { passages: [], memories: [], cache: { hits: 0, misses: 0, hitRate: 0 } };
 
   /**
-   * Plans, pins the live collection and retrieves. Sessions run it the newest way their history
-   * allows (the `patched` calls keep older histories replaying as they ran): ordinary activities
-   * pinning first; then the store steps as local activities, pinning beside the planner; now the
-   * planner first and the pin inside `retrieveChunks` (one step fewer: a local activity per turn
-   * less, and a default session's planner no longer waits for the pin before it is scheduled).
+   * One turn: plan, retrieve (the retriever pins the live collection: the turn's only search, so a
+   * cutover cannot mix versions in it), an optional tool, execute, remember. The Milvus and
+   * Postgres steps are local activities; the LLM steps are ordinary activities unless the session
+   * asked for `llmSteps: 'local'`.
    */
-  async function planAndRetrieve(
-    message: SendMessageInput,
-    { local, storeSteps, llmSteps }: TurnSteps,
-  ): Promise<{ index: PinnedIndex; planned: Planned; retrieved: Retrieved; pinnedInRetrieve: boolean }> {
-    const planInput = { text: message.text, summary, recent: recent() };
-    const retrieveInput = (plan: Planned['plan']) => ({
-      tenant: input.tenant,
-      queries: plan.queries,
-      filters: message.filters,
-      planSources: plan.filters.sources,
-    });
-    if (local && patched('pin-in-retrieve')) {
-      const planned = await llmSteps.planTurn(planInput);
-      if (planned.plan.queries.length === 0) {
-        return { index: await storeSteps.pinIndex(), planned, retrieved: NOTHING_RETRIEVED, pinnedInRetrieve: true };
-      }
-      const { index, ...retrieved } = await storeSteps.retrieveChunks(retrieveInput(planned.plan));
-      return { index, planned, retrieved, pinnedInRetrieve: true };
-    }
-    let index: PinnedIndex;
-    let planned: Planned | undefined;
-    if (local) {
-      // The planner does not need the index: pin while it plans, one step off the critical path.
-      [index, planned] = await Promise.all([storeSteps.pinIndex(), llmSteps.planTurn(planInput)]);
-    } else {
-      index = await storeSteps.pinIndex();
-    }
-    updateIndexVersion(index);
-    planned ??= await llmSteps.planTurn(planInput);
-    if (planned.plan.queries.length === 0)
-      return { index, planned, retrieved: NOTHING_RETRIEVED, pinnedInRetrieve: false };
-    const { index: _searched, ...retrieved } = await storeSteps.retrieveChunks({
-      ...retrieveInput(planned.plan),
-      index,
-    });
-    return { index, planned, retrieved, pinnedInRetrieve: false };
-  }
-
-  function updateIndexVersion(index: PinnedIndex): void {
-    // Sessions started before this patch upserted on every turn; their histories replay that way.
-    if (!patched('index-version-attribute-on-change') || index.collection !== indexVersion) {
-      upsertSearchAttributes([{ key: MemflowIndexVersion, value: index.collection }]);
-      indexVersion = index.collection;
-    }
-  }
-
   async function runTurn(message: SendMessageInput): Promise<TurnReply> {
-    // Sessions started before this patch ran every step as an ordinary activity, pinning first.
-    const local = patched('turn-steps-as-local-activities');
-    const steps: TurnSteps = {
-      local,
-      storeSteps: local ? localStores : stores,
-      llmSteps: local && input.llmSteps === 'local' ? localLlm : llm,
-    };
-    const { index, planned, retrieved, pinnedInRetrieve } = await planAndRetrieve(message, steps);
-    if (pinnedInRetrieve) updateIndexVersion(index);
+    const llmSteps = input.llmSteps === 'local' ? localLlm : llm;
+    const planned = await llmSteps.planTurn({ text: message.text, summary, recent: recent() });
     const plan = planned.plan;
+    const { index, passages, memories } =
+      plan.queries.length > 0
+        ? await localStores.retrieveChunks({
+            tenant: input.tenant,
+            queries: plan.queries,
+            filters: message.filters,
+            planSources: plan.filters.sources,
+          })
+        : { index: await localStores.pinIndex(), passages: [], memories: [] };
+    noteIndexVersion(index);
     const tool = plan.tool ? await decideTool(message.requestId, plan.tool.name, plan.tool.input) : undefined;
-    const written = await steps.llmSteps.writeAnswer({
+    const written = await llmSteps.writeAnswer({
       tenant: input.tenant,
       question: message.text,
-      passages: retrieved.passages,
-      memories: retrieved.memories,
+      passages,
+      memories,
       tool,
       summary,
       recent: recent(),
     });
     if (plan.remember.length > 0) {
-      await steps.storeSteps.storeMemories({
+      await localStores.storeMemories({
         tenant: input.tenant,
         sessionId: input.sessionId,
         requestId: message.requestId,
@@ -212,7 +162,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
       if (done) return stripRecord(done);
       let turn = inFlight.get(message.requestId);
       if (!turn) {
-        turn = lock.run(() => {
+        turn = turnLock.runExclusive(() => {
           const raced = replyFor(message.requestId);
           return raced ? Promise.resolve(stripRecord(raced)) : runTurn(message);
         });
@@ -222,11 +172,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
         return await turn;
       } catch (err) {
         // The session stays usable: the failed turn recorded nothing, and the caller may retry it.
-        throw ApplicationFailure.create({
-          type: 'TurnFailed',
-          message: `The turn for request ${message.requestId} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
-          nonRetryable: true,
-        });
+        throw failure('TURN_FAILED', `The turn for request ${message.requestId} failed: ${rootMessage(err)}`);
       } finally {
         inFlight.delete(message.requestId);
         lastActivity = Date.now();
@@ -258,10 +204,10 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
 
   for (;;) {
     const idleLeft = idleTimeoutMs - (Date.now() - lastActivity);
-    const woke = await condition(() => ended || (historyIsLong() && lock.idle), Math.max(idleLeft, 1));
+    const woke = await condition(() => ended || (historyIsLong() && !turnLock.isLocked()), Math.max(idleLeft, 1));
     if (ended) break;
     if (!woke) {
-      if (lock.idle && inFlight.size === 0 && Date.now() - lastActivity >= idleTimeoutMs) {
+      if (!turnLock.isLocked() && inFlight.size === 0 && Date.now() - lastActivity >= idleTimeoutMs) {
         await condition(allHandlersFinished);
         return { reason: 'idle', turnCount };
       }

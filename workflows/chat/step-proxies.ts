@@ -24,13 +24,10 @@ export const llm = proxyActivities<Activities>({
   retry: LLM_RETRY,
 });
 
-/** Milvus and Postgres as ordinary activities: what sessions started before local steps replay. */
-export const stores = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: STORE_RETRY });
-
 /**
- * The same Milvus and Postgres steps as local activities: they run on the worker inside the turn's
- * workflow task (a marker in history, no task-queue round trip), which is where most of a turn's
- * overhead went. Past `localRetryThreshold` a retry waits on a durable timer instead.
+ * Milvus and Postgres steps as local activities: they run on the worker inside the turn's workflow
+ * task (a marker in history, no task-queue round trip), which is where most of a turn's overhead
+ * went. Past `localRetryThreshold` a retry waits on a durable timer instead.
  */
 export const localStores = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -51,5 +48,5 @@ export const localLlm = proxyLocalActivities<Activities>({
 
 export const tools = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', maximumAttempts: 3, nonRetryableErrorTypes: ['INVALID_INPUT'] },
+  retry: { initialInterval: '500ms', maximumAttempts: 3 },
 });

@@ -8,9 +8,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { rootMessage } from '../../contracts/errors';
 import { MemflowState } from '../../contracts/search-attributes';
 import type { BatchResult, IngestCarry, IngestProgress, IngestRequest } from '../../contracts/ingest';
-import { MAX_REPORTED_FAILURES, progressQuery } from '../../contracts/ingest';
+import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_REPORTED_FAILURES, progressQuery } from '../../contracts/ingest';
 import { ingestBatch } from './ingest-batch';
 
 const { ensureLiveIndex } = proxyActivities<Activities>({
@@ -18,7 +19,6 @@ const { ensureLiveIndex } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
 });
 
-export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 /** Continue-as-new well before Temporal's history limits (warning at 10,240 events). */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
 
@@ -87,7 +87,7 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
             tenant: request.tenant,
             baseDir: request.baseDir,
             files: batches[index]!,
-            maxBytes: request.maxBytes ?? DEFAULT_MAX_BYTES,
+            maxBytes: request.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
           },
         ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -98,8 +98,7 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
         },
         (err: unknown) => {
           // A batch that failed for good (after its activities' retries) fails its documents only.
-          const message =
-            err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+          const message = rootMessage(err);
           record({
             changed: 0,
             unchanged: 0,

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -8,31 +7,35 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { MemflowState } from '../../contracts/search-attributes';
-import type { ReindexInput, ReindexStatusView, SagaState } from '../../contracts/reindex';
+import { failure, rootMessage } from '../../contracts/errors';
+import type { CompensationOutcome, ReindexInput, ReindexStatus, ReindexStatusView } from '../../contracts/reindex';
 import { cancelSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } from '../../contracts/reindex';
+import { MemflowState } from '../../contracts/search-attributes';
 
+/** Steps up to the cutover: a step that keeps failing ends the run, and the compensations undo it. */
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['InjectedFault', 'INVALID_INPUT', 'MODEL_UNKNOWN'],
-  },
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
 });
 const backfill = proxyActivities<Activities>({
   startToCloseTimeout: '1h',
   heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: ['InjectedFault'],
-  },
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
 });
-/** Compensations must finish: they retry for as long as it takes. */
+/**
+ * Compensations: retried for about five minutes (a dependency restart), then given up so the others
+ * still run; the row records each outcome. A non-retryable failure (e.g. COLLECTION_IS_LIVE) is
+ * recorded at once.
+ */
 const undo = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 12 },
+});
+/**
+ * After the cutover, and the row's bookkeeping: nothing may revert a finished cutover, so these are
+ * retried until they succeed (a dependency may be down for long); the row's `pending` says what waits.
+ */
+const untilDone = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
@@ -41,8 +44,11 @@ class SagaCancelled extends Error {}
 
 /**
  * Re-embeds every live chunk with a new model into a new versioned collection and swaps the live
- * alias to it with no failed search. Each step pushes its compensation as soon as it succeeds; any
- * failure (or `cancel`) runs them last-in-first-out and leaves the old version serving.
+ * alias to it with no failed search. Up to the cutover each step pushes its compensation as soon as
+ * it is taken; any failure (or `cancel`) runs them last-in-first-out, each one even when another
+ * fails, and leaves the old version serving. From the cutover on, the new version serves: later
+ * steps are retried until they succeed, and only `rollback` (or `cancel`) during retention points
+ * the alias back.
  */
 export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusView> {
   const options = input.options ?? {};
@@ -58,9 +64,10 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
   let cancelReason: string | undefined;
   let rollbackRequested = false;
   const compensations: { name: string; run: () => Promise<unknown> }[] = [];
-  const setState = (state: SagaState) => {
+  const setState = async (state: ReindexStatus, row: { error?: string | null; pending?: string | null } = {}) => {
     view.state = state;
     upsertSearchAttributes([{ key: MemflowState, value: state }]);
+    await untilDone.recordReindexState({ reindexId: input.reindexId, status: state, ...row });
   };
 
   setHandler(statusQuery, () => view);
@@ -70,45 +77,48 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
   setHandler(rollbackSignal, () => void (rollbackRequested = true));
 
   const checkpoint = async () => {
-    if (view.paused) {
+    if (view.paused && cancelReason === undefined) {
       const resumedFrom = view.state;
-      setState('paused');
+      await setState('paused');
       await condition(() => !view.paused || cancelReason !== undefined);
-      setState(resumedFrom);
+      await setState(resumedFrom);
     }
     if (cancelReason !== undefined) throw new SagaCancelled(cancelReason);
   };
 
+  let target: Awaited<ReturnType<Activities['createTargetCollection']>>;
   try {
-    setState('creating');
-    // Pushed first: the step may fail half-way, and dropping a collection that was never made is a no-op.
+    await setState('creating');
+    // Pushed first: the step may fail half-way, and dropping a collection never made is a no-op.
     compensations.push({
       name: 'drop the new collection',
-      run: () => undo.dropTargetCollection({ reindexId: input.reindexId, model: input.model }),
+      run: () =>
+        undo.dropTargetCollection({ reindexId: input.reindexId, failCompensationOf: options.failCompensationOf }),
     });
-    const target = await steps.createTargetCollection({
+    target = await steps.createTargetCollection({
       reindexId: input.reindexId,
       model: input.model,
       failAt: options.failAt,
     });
-    view.collection = target.collection;
+    const collection = target.collection;
+    view.collection = collection;
     view.previousCollection = target.previousCollection;
     await checkpoint();
 
-    setState('dual-write');
+    await setState('dual-write');
     compensations.push({
       name: 'turn dual-write off',
-      run: () => undo.disableDualWrite({ collection: target.collection }),
+      run: () => undo.disableDualWrite({ collection, failCompensationOf: options.failCompensationOf }),
     });
-    await steps.enableDualWrite({ collection: target.collection, failAt: options.failAt });
+    await steps.enableDualWrite({ collection, failAt: options.failAt });
     const backfillStartedAt = new Date().toISOString();
 
-    setState('backfilling');
+    await setState('backfilling');
     const backfillPass = async (changedSince?: string) => {
       for (let cursor = ''; ;) {
         await checkpoint();
         const page = await backfill.backfillPage({
-          collection: target.collection,
+          collection,
           model: input.model,
           afterChunkId: cursor,
           pageSize: options.pageSize ?? 512,
@@ -127,10 +137,10 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
     await backfillPass(backfillStartedAt);
     await checkpoint();
 
-    setState('validating');
+    await setState('validating');
     const report = await steps.validateIndex({
       reindexId: input.reindexId,
-      collection: target.collection,
+      collection,
       identity: target.identity,
       previousCollection: target.previousCollection,
       previousIdentity: target.previousIdentity,
@@ -146,76 +156,91 @@ export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusVie
       overlapAt5: report.overlapAt5,
     };
     view.totalChunks = Object.values(report.counts).reduce((sum, c) => sum + c.registry, 0);
-    if (!report.passed) {
-      throw ApplicationFailure.create({
-        type: 'ValidationFailed',
-        message: `validation failed: ${report.reasons.join('; ')}`,
-        nonRetryable: true,
-      });
-    }
+    if (!report.passed) throw failure('VALIDATION_FAILED', `Validation failed: ${report.reasons.join('; ')}`);
     await checkpoint();
 
-    setState('cutover');
+    await setState('cutover');
+    // Pushed before the step: a swap that failed half-way is pointed back too.
     compensations.push({
       name: 'point the alias back at the previous collection',
       run: () =>
         undo.revertCutover({
           reindexId: input.reindexId,
-          collection: target.collection,
+          collection,
           previousCollection: target.previousCollection,
+          failCompensationOf: options.failCompensationOf,
         }),
     });
     await steps.cutover({
       reindexId: input.reindexId,
-      collection: target.collection,
+      collection,
       previousCollection: target.previousCollection,
       failAt: options.failAt,
     });
-    await steps.finishReindex({ reindexId: input.reindexId, failAt: options.failAt });
-
-    // Retention: the previous version stays (and is still written) so `rollback` is instant.
-    setState('retaining');
-    const rolledBack = await condition(() => rollbackRequested, options.retentionMs ?? 7 * 24 * 3600_000);
-    if (rolledBack) {
-      await steps.revertCutover({
-        reindexId: input.reindexId,
-        collection: target.collection,
-        previousCollection: target.previousCollection,
-        status: 'rolled_back',
-      });
-      await steps.disableDualWrite({ collection: target.collection });
-      await steps.dropTargetCollection({ reindexId: input.reindexId, model: input.model });
-      setState('rolled-back');
-      return view;
-    }
-    await steps.dropRetained({ collection: target.previousCollection });
-    setState('completed');
-    return view;
   } catch (err) {
     const cancelled = err instanceof SagaCancelled || isCancellation(err);
-    const reason = err instanceof SagaCancelled ? err.message : errorText(err);
+    const reason = err instanceof SagaCancelled ? err.message : rootMessage(err);
+    return compensate(cancelled, reason);
+  }
+
+  // The cutover is done: the new version serves, and no failure from here on points the alias back.
+  await untilDone.finishReindex({ reindexId: input.reindexId, failAt: options.failAt });
+  await setState('retaining');
+  const undoRequested = await condition(
+    () => rollbackRequested || cancelReason !== undefined,
+    options.retentionMs ?? 7 * 24 * 3600_000,
+  );
+  if (undoRequested) {
+    const why = rollbackRequested ? 'rolled back during retention' : `cancelled during retention: ${cancelReason}`;
+    await untilDone.revertCutover({
+      reindexId: input.reindexId,
+      collection: target.collection,
+      previousCollection: target.previousCollection,
+    });
+    await untilDone.disableDualWrite({ collection: target.collection });
+    await untilDone.dropTargetCollection({ reindexId: input.reindexId });
+    view.error = why;
+    await setState('rolled-back', { error: why });
+    return view;
+  }
+  await untilDone.dropRetained({
+    reindexId: input.reindexId,
+    collection: target.previousCollection,
+    failAt: options.failAt,
+  });
+  await setState('completed', { pending: null });
+  return view;
+
+  /** Every compensation, last-in-first-out, each one even when another fails; the row records each outcome. */
+  async function compensate(cancelled: boolean, reason: string): Promise<ReindexStatusView> {
     view.error = reason;
-    setState('compensating');
     // Compensations run even if the workflow itself is being cancelled.
     await CancellationScope.nonCancellable(async () => {
-      for (const compensation of compensations.reverse()) {
-        await compensation.run();
-        view.compensations.push(compensation.name);
+      await setState('compensating', { error: reason });
+      for (const compensation of [...compensations].reverse()) {
+        const outcome: CompensationOutcome = { name: compensation.name, ok: true };
+        try {
+          await compensation.run();
+        } catch (err) {
+          outcome.ok = false;
+          outcome.error = rootMessage(err);
+        }
+        view.compensations.push(outcome);
       }
-      await undo.markReindex({ reindexId: input.reindexId, status: cancelled ? 'cancelled' : 'failed', error: reason });
+      await untilDone.recordReindexState({
+        reindexId: input.reindexId,
+        status: cancelled ? 'cancelled' : 'failed',
+        error: reason,
+        compensations: view.compensations,
+      });
+      view.state = cancelled ? 'cancelled' : 'failed';
+      upsertSearchAttributes([{ key: MemflowState, value: view.state }]);
     });
-    setState(cancelled ? 'cancelled' : 'failed');
     if (cancelled) return view;
-    throw ApplicationFailure.create({
-      type: 'ReindexFailed',
-      message: `re-embed ${input.targetVersion} failed and was compensated: ${reason}`,
-      nonRetryable: true,
-    });
+    const failed = view.compensations.filter((c) => !c.ok).map((c) => c.name);
+    throw failure(
+      'REINDEX_FAILED',
+      `Re-embed ${input.targetVersion} failed and was compensated${failed.length ? ` except: ${failed.join(', ')}` : ''}: ${reason}`,
+    );
   }
-}
-
-function errorText(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(err);
 }
