@@ -6,7 +6,7 @@ import { planTurn } from './chat/plan-turn';
 import type { PlanTurnInput } from './chat/plan-turn';
 import { retrieveChunks } from './chat/retrieve-chunks';
 import type { RetrieveInput } from './chat/retrieve-chunks';
-import { runTool } from './chat/run-tool';
+import { resolveToolPolicy, runTool } from './chat/run-tool';
 import type { RunToolInput } from './chat/run-tool';
 import { summarizeSession } from './chat/summarize-session';
 import { writeAnswer } from './chat/write-answer';
@@ -57,6 +57,9 @@ export function createActivities(deps: ActivityDeps) {
     planTurn: classified((input: PlanTurnInput) => planTurn(deps, input)),
     retrieveChunks: classified((input: RetrieveInput) => retrieveChunks(deps, input)),
     runTool: classified((input: RunToolInput) => runTool(deps, input)),
+    resolveToolPolicy: classified(async (input: Parameters<typeof resolveToolPolicy>[1]) =>
+      resolveToolPolicy(deps, input),
+    ),
     writeAnswer: classified((input: WriteAnswerInput) => writeAnswer(deps, input)),
     storeMemories: classified((input: Parameters<typeof storeMemories>[1]) => storeMemories(deps, input)),
     summarizeSession: classified((input: Parameters<typeof summarizeSession>[1]) => summarizeSession(deps, input)),

@@ -179,6 +179,7 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
     queryCache,
     llm: undefined,
     collectionPrefix: config.milvus.collectionPrefix,
+    ...config.chat,
   };
   const worker = await createWorker(config);
   const running = worker.run();

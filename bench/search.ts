@@ -115,7 +115,7 @@ async function runFlavor(stack: PrivateStack, data: SearchDataset, options: Opti
   }
   const insertSeconds = (performance.now() - insertStart) / 1000;
   const insertCpu = insertMeter.stop();
-  const stored = await store.count(collection);
+  const stored = await store.count(collection, { allTenants: true });
   // Standalone: seal the growing segments and wait for their HNSW (what Milvus does by itself once a
   // segment is full or idle for 10 minutes). Then, for both, wait until the server's CPU is quiet.
   const sealed =

@@ -2,29 +2,31 @@ import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { assertTenant } from '../adapters/milvus/milvus-filter';
 import type { MemflowConfig } from '../config/config';
 import { loadConfig } from '../config/config';
 import { MemflowError, typedFailure } from '../contracts/errors';
 import { connectClient, workflowUrl } from '../adapters/temporal/connection';
 import { MemflowSession, MemflowTenant } from '../contracts/search-attributes';
 import type { chatSession } from '../workflows/chat/chat-session';
-import type { ChatSessionInput, MessageFilters, SessionHistory, TurnReply } from '../contracts/chat';
+import type { MessageFilters, SessionHistory, SessionOptions, ToolDecision, TurnReply } from '../contracts/chat';
 import {
-  approveToolSignal,
+  chatSessionInputSchema,
   chatWorkflowId,
+  decideToolUpdate,
   endSessionSignal,
   historyQuery,
-  rejectToolSignal,
+  sendMessageSchema,
   sendMessageUpdate,
+  toolDecisionSchema,
 } from '../contracts/chat';
+import { parseInput, sessionIdSchema, tenantSchema } from '../contracts/identifiers';
 
 export interface ChatOptions {
   /** Idempotency key: the same requestId always gets the same reply, and runs one turn. Default: a new UUID. */
   requestId?: string;
   filters?: MessageFilters;
   /** Session settings, used only when this call starts the session. */
-  session?: Pick<ChatSessionInput, 'idleTimeoutMs' | 'approvalTimeoutMs' | 'maxHistoryEvents' | 'llmSteps'>;
+  session?: SessionOptions;
 }
 
 export interface ChatResult extends TurnReply {
@@ -60,23 +62,33 @@ export class MemflowClient {
     await this.temporal.connection.close();
   }
 
-  /** Sends one user message and returns the answer with citations. */
+  /**
+   * Sends one user message and returns the answer with citations. The session's input and the
+   * message are checked with the schemas the workflow itself applies, so a bad one starts nothing.
+   */
   async chat(tenant: string, sessionId: string, text: string, options: ChatOptions = {}): Promise<ChatResult> {
-    assertTenant(tenant);
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(sessionId)) {
-      throw new MemflowError(
-        'INVALID_INPUT',
-        `Invalid sessionId ${JSON.stringify(sessionId)}: use 1-128 letters, digits, '.', '_' or '-'.`,
-      );
-    }
-    const requestId = options.requestId ?? crypto.randomUUID();
+    const sessionInput = parseInput(
+      chatSessionInputSchema.omit({ carry: true }),
+      { tenant, sessionId, ...options.session },
+      'session',
+    );
+    const message = parseInput(
+      sendMessageSchema,
+      {
+        requestId: options.requestId ?? crypto.randomUUID(),
+        text,
+        ...(options.filters ? { filters: options.filters } : {}),
+      },
+      'message',
+    );
+    const requestId = message.requestId;
     const workflowId = chatWorkflowId(tenant, sessionId);
     for (let attempt = 1; ; attempt++) {
       const start = new WithStartWorkflowOperation<typeof chatSession>('chatSession', {
         workflowId,
         taskQueue: this.config.temporal.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [{ tenant, sessionId, ...options.session }],
+        args: [sessionInput],
         typedSearchAttributes: [
           { key: MemflowTenant, value: tenant },
           { key: MemflowSession, value: sessionId },
@@ -85,7 +97,7 @@ export class MemflowClient {
       });
       try {
         const reply = await this.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
-          args: [{ requestId, text, ...(options.filters ? { filters: options.filters } : {}) }],
+          args: [message],
           updateId: requestId,
           startWorkflowOperation: start,
         });
@@ -98,22 +110,52 @@ export class MemflowClient {
     }
   }
 
+  private session(tenant: string, sessionId: string) {
+    return this.temporal.workflow.getHandle(
+      chatWorkflowId(parseInput(tenantSchema, tenant, 'tenant'), parseInput(sessionIdSchema, sessionId, 'sessionId')),
+    );
+  }
+
   /** Turns, summary, pending tool approvals and usage of a session. */
   history(tenant: string, sessionId: string): Promise<SessionHistory> {
-    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).query(historyQuery);
+    return this.session(tenant, sessionId).query(historyQuery);
   }
 
-  approveTool(tenant: string, sessionId: string, callId: string): Promise<void> {
-    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).signal(approveToolSignal, { callId });
+  /**
+   * Decides a pending tool call; the approver and reason are recorded in the session's history.
+   * Rejected with `INVALID_INPUT` when no such call is waiting (unknown, early or already decided).
+   */
+  async decideTool(tenant: string, sessionId: string, decision: ToolDecision): Promise<void> {
+    const valid = parseInput(toolDecisionSchema, decision, 'tool decision');
+    try {
+      await this.session(tenant, sessionId).executeUpdate(decideToolUpdate, { args: [valid] });
+    } catch (err) {
+      const typed = typedFailure(err);
+      throw typed ? new MemflowError(typed.code, typed.message, { cause: err }) : err;
+    }
   }
 
-  rejectTool(tenant: string, sessionId: string, callId: string, reason?: string): Promise<void> {
-    return this.temporal.workflow
-      .getHandle(chatWorkflowId(tenant, sessionId))
-      .signal(rejectToolSignal, { callId, reason });
+  /** Approves a pending tool call as `approver`. */
+  approveTool(
+    tenant: string,
+    sessionId: string,
+    callId: string,
+    by: { approver: string; reason?: string },
+  ): Promise<void> {
+    return this.decideTool(tenant, sessionId, { callId, approved: true, ...by });
+  }
+
+  /** Rejects a pending tool call as `approver`; the turn answers without the tool. */
+  rejectTool(
+    tenant: string,
+    sessionId: string,
+    callId: string,
+    by: { approver: string; reason?: string },
+  ): Promise<void> {
+    return this.decideTool(tenant, sessionId, { callId, approved: false, ...by });
   }
 
   endSession(tenant: string, sessionId: string): Promise<void> {
-    return this.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId)).signal(endSessionSignal);
+    return this.session(tenant, sessionId).signal(endSessionSignal);
   }
 }

@@ -8,7 +8,8 @@ import { MemflowError } from '../contracts/errors';
 import { getEmbeddingModel, localModelProblems } from '../adapters/embed/embedding-models';
 import { MemflowState, MemflowTargetVersion } from '../contracts/search-attributes';
 import type { ReindexOptions, ReindexStatusView } from '../contracts/reindex';
-import { FINAL_REINDEX_STATUSES } from '../contracts/reindex';
+import { FINAL_REINDEX_STATUSES, reindexOptionsSchema, targetVersionSchema } from '../contracts/reindex';
+import { parseInput } from '../contracts/identifiers';
 import {
   cancelSignal,
   pauseSignal,
@@ -25,8 +26,6 @@ export interface StartReindexResult {
   created: boolean;
   workflowId: string;
 }
-
-const TARGET = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 /**
  * `memflow reindex start`: validates the model (configured, installed, dimension known) before
@@ -48,25 +47,21 @@ export async function startReindex(
       `Model ${spec.model} is not installed (${problems.join('; ')}). Run \`memflow stack up\`.`,
     );
   }
-  const targetVersion = request.targetVersion ?? spec.model;
-  if (!TARGET.test(targetVersion)) {
-    throw new MemflowError(
-      'INVALID_INPUT',
-      `Invalid target version ${JSON.stringify(targetVersion)}: letters, digits and _.:@- only.`,
-    );
-  }
+  const targetVersion = parseInput(targetVersionSchema, request.targetVersion ?? spec.model, 'target version');
+  const options = parseInput(reindexOptionsSchema, request.options ?? {}, 're-embed options');
   const existing = await activeReindex(db, targetVersion);
   if (!existing) {
     const live = await liveIndex(db);
     if (!live) throw new MemflowError('INVALID_INPUT', 'Nothing to re-embed yet: ingest documents first.');
-    if (live.identity.model === spec.model) {
+    // The same model again only moves a collection of the old schema to the tenant partition key.
+    if (live.identity.model === spec.model && live.tenantPartitioned) {
       throw new MemflowError('INVALID_INPUT', `The live index already uses ${spec.model}; choose another model.`);
     }
   }
   const { row, created } = await requestReindex(db, {
     targetVersion,
     model: spec.model,
-    options: { ...request.options },
+    options: { ...options },
   });
   const workflowId = reindexWorkflowId(targetVersion, row.id);
   if (!FINAL_REINDEX_STATUSES.includes(row.status)) {

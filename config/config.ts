@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { MemflowError } from '../contracts/errors';
+import { parseToolPolicies } from '../contracts/tool-policy';
 
 /** Repository root: config defaults (the `.memflow/` folder, migrations) are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -77,6 +78,20 @@ const envSchema = z.object({
    */
   WORKER_HEAP_MIB: z.coerce.number().int().min(0).default(384),
   MEMFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Tool policies that differ from contracts/tool-policy.ts's defaults, per tenant or for all. */
+  MEMFLOW_TOOL_POLICY: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseToolPolicies(text);
+      if ('problems' in parsed) {
+        for (const problem of parsed.problems) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+        return z.NEVER;
+      }
+      return parsed.overrides;
+    }),
+  /** Long-term memories a tenant may hold; further facts are not stored (and the turn says so in its log). */
+  MEMFLOW_MEMORY_CAP: z.coerce.number().int().min(1).max(1_000_000).default(1000),
 });
 
 export type MemflowConfig = ReturnType<typeof toConfig>;
@@ -123,6 +138,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
     logLevel: env.MEMFLOW_LOG_LEVEL,
+    chat: { toolPolicies: env.MEMFLOW_TOOL_POLICY, memoryCap: env.MEMFLOW_MEMORY_CAP },
     worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, heapMiB: env.WORKER_HEAP_MIB },
     paths: {
       venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),

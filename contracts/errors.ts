@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   VECTOR_STORE_UNAVAILABLE: { retryable: true },
   /** The server refused the request itself; the same request fails again. */
   VECTOR_STORE_ERROR: { retryable: false },
+  /** A store answered a query for one tenant with another tenant's row: the answer is refused. */
+  TENANT_ISOLATION: { retryable: false },
   // Language models (OpenAI-compatible endpoints)
   LLM_RATE_LIMITED: { retryable: true },
   LLM_UNAVAILABLE: { retryable: true },

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
 
 /** The saga's steps, in order. */
 export type ReindexStep = 'create' | 'dual-write' | 'backfill' | 'validate' | 'cutover' | 'finish' | 'drop';
@@ -55,12 +56,50 @@ export interface ReindexOptions {
   failCompensationOf?: ReindexStep;
 }
 
-export interface ReindexInput {
-  reindexId: number;
-  targetVersion: string;
-  model: string;
-  options?: ReindexOptions;
-}
+const STEPS = [
+  'create',
+  'dual-write',
+  'backfill',
+  'validate',
+  'cutover',
+  'finish',
+  'drop',
+] as const satisfies readonly ReindexStep[];
+
+/** Letters, digits and `_.:@-`: a target version names a workflow id and a search attribute value. */
+export const targetVersionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'target version: letters, digits and _.:@- only');
+
+export const reindexOptionsSchema = z
+  .object({
+    pageSize: z.number().int().min(1).max(10_000).optional(),
+    batchSize: z.number().int().min(1).max(1_024).optional(),
+    throttleMs: z.number().int().min(0).max(60_000).optional(),
+    minRecall: z.number().min(0).max(1).optional(),
+    minOverlap: z.number().min(0).max(1).optional(),
+    goldenSize: z.number().int().min(1).max(1_000).optional(),
+    retentionMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(365 * 24 * 3600_000)
+      .optional(),
+    failAt: z.enum(STEPS).optional(),
+    failCompensationOf: z.enum(STEPS).optional(),
+  })
+  .strict() satisfies z.ZodType<ReindexOptions>;
+
+/** What starts a re-embed saga; the saga parses its own input with it before any step. */
+export const reindexInputSchema = z
+  .object({
+    reindexId: z.number().int().positive(),
+    targetVersion: targetVersionSchema,
+    model: z.string().min(1).max(200),
+    options: reindexOptionsSchema.optional(),
+  })
+  .strict();
+export type ReindexInput = z.infer<typeof reindexInputSchema>;
 
 /** How one compensation went. */
 export interface CompensationOutcome {

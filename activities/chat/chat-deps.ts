@@ -3,6 +3,7 @@ import type { EmbedderRegistry } from '../../adapters/embed/embedder-registry';
 import type { QueryEmbeddingCache } from '../../adapters/embed/query-embedding-cache';
 import type { ChatModel } from '../../adapters/llm/chat-model';
 import type { VectorStore } from '../../adapters/milvus/vector-store';
+import type { ToolPolicyOverrides } from '../../contracts/tool-policy';
 
 export interface ChatDeps {
   db: Pool;
@@ -12,4 +13,8 @@ export interface ChatDeps {
   /** Undefined when no OpenAI-compatible endpoint is configured: the extractive path answers. */
   llm: ChatModel | undefined;
   collectionPrefix: string;
+  /** Tool policies that differ from the defaults (`MEMFLOW_TOOL_POLICY`). */
+  toolPolicies: ToolPolicyOverrides;
+  /** Long-term memories one tenant may hold (`MEMFLOW_MEMORY_CAP`). */
+  memoryCap: number;
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { MemflowError } from '../../contracts/errors';
-import { TOOL_NAMES } from '../../contracts/tool-policy';
-import type { ToolName } from '../../contracts/tool-policy';
+import { MIN_FORGET_SCOPE_CHARS, toolInputSchema, toolNameSchema } from '../../contracts/tool-policy';
 import type { Usage } from '../../contracts/chat';
 import { extractivePlan } from '../../adapters/llm/extractive-planner';
 import type { ChatDeps } from './chat-deps';
@@ -20,7 +19,10 @@ export const planSchema = z
       .strict()
       .default({}),
     tool: z
-      .object({ name: z.enum(TOOL_NAMES as [ToolName, ...ToolName[]]), input: z.string().max(500) })
+      .object({ name: toolNameSchema, input: toolInputSchema })
+      .refine((t) => t.name !== 'forget_memories' || t.input.length >= MIN_FORGET_SCOPE_CHARS, {
+        message: 'forget_memories needs what to forget',
+      })
       .nullable()
       .default(null),
     remember: z.array(z.string().trim().min(3).max(300)).max(5).default([]),

@@ -13,7 +13,12 @@ export function versionedCollection(prefix: string, model: string, version: numb
   return `${prefix}_chunks_${nameSafe(model)}_v${version}`;
 }
 
-/** Long-term memories of every tenant, embedded with `model`. */
+/** Long-term memories of every tenant, embedded with `model`, partitioned by tenant (schema 2). */
 export function memoryCollection(prefix: string, model: string): string {
+  return `${prefix}_memory_${nameSafe(model)}_v2`;
+}
+
+/** Where memories lived before schema 2; moved to {@link memoryCollection} on first use. */
+export function legacyMemoryCollection(prefix: string, model: string): string {
   return `${prefix}_memory_${nameSafe(model)}`;
 }

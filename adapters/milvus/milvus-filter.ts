@@ -1,17 +1,8 @@
 import { MemflowError } from '../../contracts/errors';
+import { assertTenant } from '../../contracts/identifiers';
 import type { ChunkFilter } from './vector-store';
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
-/** Tenants are identifiers, never free text: validated before they reach any expression. */
-export function assertTenant(tenant: string): void {
-  if (!TENANT.test(tenant)) {
-    throw new MemflowError(
-      'INVALID_INPUT',
-      `Invalid tenant ${JSON.stringify(tenant)}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
-    );
-  }
-}
+export { assertTenant };
 
 /** A Milvus string literal: double-quoted with backslash escapes. */
 export function literal(value: string): string {
@@ -24,21 +15,20 @@ function list(values: string[]): string {
 
 /**
  * Builds a boolean expression from typed filters. The tenant clause is always first and always
- * present when `tenant` is given; callers cannot pass raw expressions.
+ * present: a missing or invalid tenant is `INVALID_INPUT`, never a dropped clause. Callers cannot
+ * pass raw expressions.
  */
-export function buildFilter(tenant: string | undefined, filter: ChunkFilter = {}): string {
-  const clauses: string[] = [];
-  if (tenant !== undefined) {
-    assertTenant(tenant);
-    clauses.push(`tenant == ${literal(tenant)}`);
-  }
-  if (filter.docIds) {
-    if (filter.docIds.length === 0) return 'id == ""'; // empty set matches nothing
-    clauses.push(`doc_id in ${list(filter.docIds)}`);
-  }
-  if (filter.sources) {
-    if (filter.sources.length === 0) return 'id == ""';
-    clauses.push(`source in ${list(filter.sources)}`);
+export function buildFilter(tenant: string, filter: ChunkFilter = {}): string {
+  assertTenant(tenant);
+  const clauses = [`tenant == ${literal(tenant)}`];
+  for (const [field, values] of [
+    ['id', filter.ids],
+    ['doc_id', filter.docIds],
+    ['source', filter.sources],
+  ] as const) {
+    if (!values) continue;
+    if (values.length === 0) return 'id == ""'; // an empty set matches nothing
+    clauses.push(`${field} in ${list(values)}`);
   }
   if (filter.docVersions) {
     if (filter.docVersions.length === 0 || !filter.docVersions.every(Number.isSafeInteger)) {

@@ -8,7 +8,8 @@ import type { EmbeddingIdentity, Metric } from '../../contracts/embedding';
 export const IDENTITY_PROPERTY = 'memflow.embedding';
 export const HYBRID_PROPERTY = 'memflow.hybrid';
 export const SCHEMA_PROPERTY = 'memflow.schema';
-export const SCHEMA_VERSION = '1';
+/** 2: `tenant` is the partition key. Collections of schema 1 move to it through the re-embed saga. */
+export const SCHEMA_VERSION = '2';
 
 export const MAX_TEXT_BYTES = 16_384;
 export const META_FIELDS = [
@@ -55,7 +56,9 @@ export function describeIdentity(i: EmbeddingIdentity): string {
 export function chunkFields(dim: number, hybrid: boolean): FieldType[] {
   const fields: FieldType[] = [
     { name: 'id', data_type: DataType.VarChar, is_primary_key: true, max_length: 256 },
-    { name: 'tenant', data_type: DataType.VarChar, max_length: 128 },
+    // Milvus's own multi-tenancy: each tenant's rows live in the partitions its key hashes to, and a
+    // search filtered on one tenant reads only those.
+    { name: 'tenant', data_type: DataType.VarChar, max_length: 128, is_partition_key: true },
     { name: 'doc_id', data_type: DataType.VarChar, max_length: 128 },
     { name: 'doc_version', data_type: DataType.Int64 },
     { name: 'ordinal', data_type: DataType.Int64 },

@@ -2,7 +2,7 @@ import type { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
 import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
-import { assertTenant, buildFilter } from './milvus-filter';
+import { assertTenant, buildFilter, literal } from './milvus-filter';
 import {
   HYBRID_PROPERTY,
   IDENTITY_PROPERTY,
@@ -28,6 +28,7 @@ import type {
   ChunkMeta,
   ChunkRow,
   CollectionInfo,
+  CountScope,
   SearchHit,
   SearchRequest,
   VectorStore,
@@ -147,7 +148,7 @@ export class MilvusVectorStore implements VectorStore {
       return this.createCollection(name, identity);
     }
     await this.load(name);
-    const info: CollectionInfo = { name, identity, hybrid, aliases: [] };
+    const info: CollectionInfo = { name, identity, hybrid, tenantPartitioned: true, aliases: [] };
     this.known.set(name, info);
     return info;
   }
@@ -220,6 +221,7 @@ export class MilvusVectorStore implements VectorStore {
       name: reply.collection_name,
       identity,
       hybrid: reply.properties.some((p) => p.key === HYBRID_PROPERTY && p.value === 'true'),
+      tenantPartitioned: reply.schema.fields.some((f) => f.name === 'tenant' && f.is_partition_key === true),
       aliases: reply.aliases ?? [],
     };
     // Only concrete names are cached: an alias may be re-pointed by another process at any time.
@@ -308,18 +310,15 @@ export class MilvusVectorStore implements VectorStore {
     return written;
   }
 
-  async deleteByIds(collection: string, ids: string[]): Promise<number> {
+  async deleteByIds(collection: string, tenant: string, ids: string[]): Promise<number> {
+    assertTenant(tenant);
     if (ids.length === 0) return 0;
-    const info = await this.requireCollection(collection);
-    const reply = await this.write('delete', () => this.client.delete({ collection_name: info.name, ids }));
-    this.wrote(info.name);
-    await this.flush(info.name);
-    return Number(reply.delete_cnt);
+    return this.deleteWhere(collection, tenant, { ids });
   }
 
   async deleteWhere(collection: string, tenant: string, filter: ChunkFilter): Promise<number> {
-    const info = await this.requireCollection(collection);
     const expr = buildFilter(tenant, filter);
+    const info = await this.requireCollection(collection);
     const reply = await this.write('delete', () => this.client.delete({ collection_name: info.name, filter: expr }));
     this.wrote(info.name);
     await this.flush(info.name);
@@ -341,6 +340,22 @@ export class MilvusVectorStore implements VectorStore {
 
   async search(request: SearchRequest): Promise<SearchHit[]> {
     assertTenant(request.tenant);
+    return this.ownHits(request.tenant, await this.searchTenant(request));
+  }
+
+  /** Every hit is the request's tenant's, or the store is broken: refuse the whole answer rather than leak. */
+  private ownHits<T extends { tenant: string; id: string }>(tenant: string, hits: T[]): T[] {
+    const foreign = hits.find((h) => h.tenant !== tenant);
+    if (foreign) {
+      throw new MemflowError(
+        'TENANT_ISOLATION',
+        `Milvus returned row ${foreign.id} of another tenant for a query filtered on ${tenant}; refusing the answer.`,
+      );
+    }
+    return hits;
+  }
+
+  private async searchTenant(request: SearchRequest): Promise<SearchHit[]> {
     if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) {
       throw new MemflowError('INVALID_INPUT', `Search limit must be 1-1000, got ${request.limit}.`);
     }
@@ -400,10 +415,10 @@ export class MilvusVectorStore implements VectorStore {
 
   async query(
     collection: string,
-    options: { tenant?: string; filter?: ChunkFilter; limit: number; offset?: number; includeText?: boolean },
+    options: { tenant: string; filter?: ChunkFilter; limit: number; offset?: number; includeText?: boolean },
   ): Promise<ChunkMeta[]> {
+    const expr = buildFilter(options.tenant, options.filter);
     const info = await this.requireCollection(collection);
-    const expr = buildFilter(options.tenant, options.filter) || 'id != ""';
     const reply = await this.call('query', () =>
       this.client.query({
         collection_name: info.name,
@@ -413,16 +428,30 @@ export class MilvusVectorStore implements VectorStore {
         offset: options.offset ?? 0,
       }),
     );
-    return (reply.data as Record<string, unknown>[]).map(fromEntity).sort((a, b) => a.id.localeCompare(b.id));
+    const rows = (reply.data as Record<string, unknown>[]).map(fromEntity).sort((a, b) => a.id.localeCompare(b.id));
+    return this.ownHits(options.tenant, rows);
   }
 
-  async count(collection: string, options: { tenant?: string; filter?: ChunkFilter } = {}): Promise<number> {
+  async count(collection: string, scope: CountScope): Promise<number> {
+    const expr = 'allTenants' in scope ? '' : buildFilter(scope.tenant, scope.filter);
     const info = await this.requireCollection(collection);
-    const expr = buildFilter(options.tenant, options.filter);
     const reply = await this.call('count', () =>
       this.client.count({ collection_name: info.name, ...(expr ? { expr } : {}) }),
     );
     return Number(reply.data);
+  }
+
+  async exportRows(collection: string, page: { afterId: string; limit: number }): Promise<ChunkMeta[]> {
+    const info = await this.requireCollection(collection);
+    const reply = await this.call('query', () =>
+      this.client.query({
+        collection_name: info.name,
+        filter: `id > ${literal(page.afterId)}`,
+        output_fields: [...META_FIELDS, 'text'],
+        limit: Math.min(page.limit, 1000),
+      }),
+    );
+    return (reply.data as Record<string, unknown>[]).map(fromEntity).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async loadAll(prefix: string): Promise<string[]> {

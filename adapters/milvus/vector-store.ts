@@ -23,6 +23,7 @@ export type ChunkMeta = Omit<ChunkRow, 'vector' | 'text'> & { text?: string };
 
 /** Structured filters; the store builds the expression itself, so callers never inject one. */
 export interface ChunkFilter {
+  ids?: string[];
   docIds?: string[];
   sources?: string[];
   /** Only chunks of these (docId, version) pairs' versions, e.g. to hide a version being written. */
@@ -52,8 +53,13 @@ export interface CollectionInfo {
   name: string;
   identity: EmbeddingIdentity;
   hybrid: boolean;
+  /** Whether `tenant` is the collection's partition key (Milvus multi-tenancy); older collections lack it. */
+  tenantPartitioned: boolean;
   aliases: string[];
 }
+
+/** Counting needs a tenant, or says plainly that it spans all of them (admin totals; no rows leave). */
+export type CountScope = { tenant: string; filter?: ChunkFilter } | { allTenants: true };
 
 export interface VectorStore {
   /** Creates the collection (idempotent when it exists with the same identity) and loads it. */
@@ -69,15 +75,22 @@ export interface VectorStore {
   resolveAlias(alias: string): Promise<string | undefined>;
   dropAlias(alias: string): Promise<boolean>;
   upsert(collection: string, rows: ChunkRow[]): Promise<number>;
-  deleteByIds(collection: string, ids: string[]): Promise<number>;
+  /** Every read and delete names its tenant; the store refuses one that does not (`INVALID_INPUT`). */
+  deleteByIds(collection: string, tenant: string, ids: string[]): Promise<number>;
   deleteWhere(collection: string, tenant: string, filter: ChunkFilter): Promise<number>;
+  /** One tenant's hits only: the filter is built by the store, and every hit is checked again. */
   search(request: SearchRequest): Promise<SearchHit[]>;
-  /** Pages through chunk metadata in id order (limit ≤ 1000). */
+  /** Pages through one tenant's chunk metadata in id order (limit ≤ 1000). */
   query(
     collection: string,
-    options: { tenant?: string; filter?: ChunkFilter; limit: number; offset?: number; includeText?: boolean },
+    options: { tenant: string; filter?: ChunkFilter; limit: number; offset?: number; includeText?: boolean },
   ): Promise<ChunkMeta[]>;
-  count(collection: string, options?: { tenant?: string; filter?: ChunkFilter }): Promise<number>;
+  count(collection: string, scope: CountScope): Promise<number>;
+  /**
+   * Every tenant's rows with their text, in id order after `afterId`: for moving a collection to a
+   * new schema only (activities/chat/memory-store.ts). Never reachable from a turn's input.
+   */
+  exportRows(collection: string, page: { afterId: string; limit: number }): Promise<ChunkMeta[]>;
   /** Loads every collection with the prefix (load state is not persisted by milvus-lite). */
   loadAll(prefix: string): Promise<string[]>;
   close(): Promise<void>;

@@ -8,7 +8,11 @@ export interface VectorIndexRow {
   identity: EmbeddingIdentity;
   state: IndexState;
   reindexId: number | null;
+  /** `tenant` is the collection's partition key (every collection registered by this code). */
+  tenantPartitioned: boolean;
 }
+
+const COLUMNS = 'collection, model, dim, metric, state, reindex_id, tenant_partitioned';
 
 function toRow(r: {
   collection: string;
@@ -17,22 +21,31 @@ function toRow(r: {
   metric: string;
   state: IndexState;
   reindex_id: number | null;
+  tenant_partitioned: boolean;
 }): VectorIndexRow {
   return {
     collection: r.collection,
     identity: { model: r.model, dim: r.dim, metric: r.metric as Metric },
     state: r.state,
     reindexId: r.reindex_id,
+    tenantPartitioned: r.tenant_partitioned,
   };
 }
 
 export async function registerIndex(
   db: Pool,
-  index: { collection: string; identity: EmbeddingIdentity; state: IndexState; reindexId?: number },
+  index: {
+    collection: string;
+    identity: EmbeddingIdentity;
+    state: IndexState;
+    reindexId?: number;
+    /** Default true: every collection this code creates is. */
+    tenantPartitioned?: boolean;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO vector_indexes (collection, model, dim, metric, state, reindex_id) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (collection) DO NOTHING`,
+    `INSERT INTO vector_indexes (collection, model, dim, metric, state, reindex_id, tenant_partitioned)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (collection) DO NOTHING`,
     [
       index.collection,
       index.identity.model,
@@ -40,6 +53,7 @@ export async function registerIndex(
       index.identity.metric,
       index.state,
       index.reindexId ?? null,
+      index.tenantPartitioned ?? true,
     ],
   );
 }
@@ -49,10 +63,7 @@ export async function setIndexState(db: Pool, collection: string, state: IndexSt
 }
 
 export async function indexByCollection(db: Pool, collection: string): Promise<VectorIndexRow | undefined> {
-  const { rows } = await db.query(
-    'SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes WHERE collection = $1',
-    [collection],
-  );
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM vector_indexes WHERE collection = $1`, [collection]);
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
@@ -62,7 +73,7 @@ export async function indexByCollection(db: Pool, collection: string): Promise<V
  */
 export async function writeTargets(db: Pool): Promise<VectorIndexRow[]> {
   const { rows } = await db.query(
-    `SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes
+    `SELECT ${COLUMNS} FROM vector_indexes
      WHERE state IN ('live', 'building', 'retained') ORDER BY (state = 'live') DESC, created_at`,
   );
   return rows.map(toRow);
@@ -70,7 +81,7 @@ export async function writeTargets(db: Pool): Promise<VectorIndexRow[]> {
 
 export async function liveIndex(db: Pool): Promise<VectorIndexRow | undefined> {
   const { rows } = await db.query(
-    `SELECT collection, model, dim, metric, state, reindex_id FROM vector_indexes WHERE state = 'live' ORDER BY updated_at DESC LIMIT 1`,
+    `SELECT ${COLUMNS} FROM vector_indexes WHERE state = 'live' ORDER BY updated_at DESC LIMIT 1`,
   );
   return rows[0] ? toRow(rows[0]) : undefined;
 }

@@ -95,7 +95,15 @@ export async function startChatBench(stack: PrivateStack, log: (line: string) =>
   const llm = chatModelFromConfig(config.llm);
   // The worker's cache settings (workers/worker.ts), so both paths embed and hit alike.
   const queryCache = new QueryEmbeddingCache({ maxEntries: 5000, ttlMs: 30 * 60_000 });
-  const deps: ChatDeps = { db, vectors, embedders, queryCache, llm, collectionPrefix: config.milvus.collectionPrefix };
+  const deps: ChatDeps = {
+    db,
+    vectors,
+    embedders,
+    queryCache,
+    llm,
+    collectionPrefix: config.milvus.collectionPrefix,
+    ...config.chat,
+  };
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {

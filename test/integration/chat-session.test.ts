@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MemflowClient } from '../../client/memflow-client';
 import { REPO_ROOT } from '../../config/config';
+import { MemflowError } from '../../contracts/errors';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import {
   CORPUS,
@@ -92,20 +93,55 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
         'a pending approval',
       );
       assert.deepEqual([approval.tool, approval.input, approval.requestId], ['forget_memories', 'teal', 'forget-1']);
-      await new Promise((r) => setTimeout(r, 1000));
-      assert.equal(model.count('executor'), executorBefore, 'nothing runs before the decision');
-      await harness.client.approveTool(tenant, 'approvals', approval.callId);
+      assert.match(approval.callId, /^[0-9a-f-]{36}$/, 'a random callId, not one derived from the request');
+      assert.notEqual(approval.callId, 'forget-1:forget_memories');
+      // A decision for a call that is not waiting is refused, and the caller learns it.
+      await assert.rejects(
+        harness.client.approveTool(tenant, 'approvals', '00000000-0000-4000-8000-000000000000', {
+          approver: 'mallory',
+        }),
+        (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT' && /No tool call/.test(e.message),
+      );
+      await harness.client.approveTool(tenant, 'approvals', approval.callId, {
+        approver: 'ops@acme.example',
+        reason: 'the user asked',
+      });
+      await assert.rejects(
+        harness.client.rejectTool(tenant, 'approvals', approval.callId, { approver: 'late' }),
+        (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT',
+        'an already-decided call cannot be decided again',
+      );
       const reply = await approved;
-      assert.deepEqual([reply.tool?.status, reply.tool?.output], ['ran', 'Forgot 1 memory mentioning "teal".']);
+      assert.deepEqual(
+        [reply.tool?.status, reply.tool?.output, reply.tool?.decidedBy, reply.tool?.reason, reply.tool?.policy],
+        ['ran', 'Forgot 1 memory mentioning "teal".', 'ops@acme.example', 'the user asked', 'approve'],
+      );
+      assert.equal(model.count('executor'), executorBefore + 1);
+      // History shows the order: the decision was accepted before the executor was scheduled.
+      const events = (await harness.client.temporal.workflow.getHandle(`chat/${tenant}/approvals`).fetchHistory())
+        .events!;
+      const accepted = events.findIndex(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'decideTool',
+      );
+      const lastWrite = events
+        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+        .lastIndexOf('writeAnswer');
+      assert.ok(accepted > 0 && lastWrite > accepted, 'writeAnswer was scheduled only after the approval');
 
       const rejected = harness.client.chat(tenant, 'approvals', 'forget it again', { requestId: 'forget-2' });
       const second = await waitFor(
         async () => (await harness.client.history(tenant, 'approvals')).pendingApprovals[0],
         'a second approval',
       );
-      await harness.client.rejectTool(tenant, 'approvals', second.callId, 'not now');
+      await harness.client.rejectTool(tenant, 'approvals', second.callId, {
+        approver: 'ops@acme.example',
+        reason: 'not now',
+      });
       const answer = await rejected;
-      assert.deepEqual([answer.tool?.status, answer.tool?.output], ['rejected', 'not now']);
+      assert.deepEqual(
+        [answer.tool?.status, answer.tool?.reason, answer.tool?.decidedBy],
+        ['rejected', 'not now', 'ops@acme.example'],
+      );
       assert.equal((await harness.client.history(tenant, 'approvals')).pendingApprovals.length, 0);
     } finally {
       model.plan.override = undefined;
@@ -131,7 +167,11 @@ describe('chat sessions: tools, memory, continue-as-new', () => {
         seen = lastUserText(req);
       };
       await harness.client.chat(tenant, 'mem-b', 'What should I know before visiting the bee orchard?');
-      assert.match(seen, /Remembered facts about the user:\n- The user is allergic to bee stings/);
+      // The planner's wording, not the user's: recalled with its provenance.
+      assert.match(
+        seen,
+        /Remembered facts about the user:\n- \(inferred earlier, unconfirmed\) The user is allergic to bee stings/,
+      );
       const other = newTenant();
       await ingestFor(harness, other, [path.join(CORPUS, 'orchard-beekeeping-notes.txt')]);
       await harness.client.chat(other, 'mem-c', 'What should I know before visiting the bee orchard?');

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { sendMessageUpdate } from '../../contracts/chat';
-import { MemflowError } from '../../contracts/errors';
+import { MemflowError, typedFailure } from '../../contracts/errors';
 import { MemflowIndexVersion } from '../../contracts/search-attributes';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
@@ -138,6 +138,14 @@ describe('chat turns on the real stack', () => {
         (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT' && message.test(e.message),
       );
     }
+    // The workflow's own validator refuses what another SDK might send, before it is recorded.
+    await assert.rejects(
+      harness.client.temporal.workflow
+        .getHandle(`chat/${tenantA}/validate`)
+        .executeUpdate(sendMessageUpdate, { args: [{ requestId: 'raw-2', text: 'hi', tenant: 'other' } as never] }),
+      (e: unknown) =>
+        typedFailure(e)?.code === 'INVALID_INPUT' && /Unrecognized key.*tenant/.test(String((e as Error).cause)),
+    );
     const history = await harness.client.history(tenantA, 'validate');
     assert.equal(history.turnCount, 1);
     const events = await harness.client.temporal.workflow.getHandle('chat/' + tenantA + '/validate').fetchHistory();

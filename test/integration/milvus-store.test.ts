@@ -61,7 +61,11 @@ describe('MilvusVectorStore against the real server', () => {
       store.upsert(name, [row(2, { embeddingModel: 'some-other-model' })]),
       (err: unknown) => err instanceof MemflowError && err.code === 'EMBEDDING_MISMATCH',
     );
-    assert.equal(await store.count(name), 0, 'a refused batch writes nothing, not even its valid rows');
+    assert.equal(
+      await store.count(name, { allTenants: true }),
+      0,
+      'a refused batch writes nothing, not even its valid rows',
+    );
 
     await assert.rejects(
       store.search({ collection: name, tenant: 'acme', vector: unit(0, 16), identity: { ...MINI, dim: 16 }, limit: 3 }),
@@ -184,14 +188,14 @@ describe('concurrency and durability on a private milvus-lite server', () => {
       written.reduce((x, y) => x + y, 0),
       2000,
     );
-    assert.equal(await s.count(name), 1000);
+    assert.equal(await s.count(name, { allTenants: true }), 1000);
     await s.close();
 
     await stopMilvus(privateConfig); // SIGINT: a clean shutdown
     await startMilvus(privateConfig, ensureStackInstalled(privateConfig, () => undefined).milvusLite);
     s = open();
     await s.loadAll(privateConfig.milvus.collectionPrefix);
-    assert.equal(await s.count(name), 1000);
+    assert.equal(await s.count(name, { allTenants: true }), 1000);
     const hits = await s.search({ collection: name, tenant: 'acme', vector: unit(10), identity: MINI, limit: 5 });
     assert.equal(hits.length, 5);
     assert.deepEqual((await s.describeCollection(name))?.identity, MINI);

@@ -332,8 +332,8 @@ describe('re-embed saga on the real stack', () => {
         [tenants[1]],
       )
     ).rows[0].n;
-    assert.equal(await stores.vectors.count(fresh, { tenant: tenants[1] }), tenantCount);
-    assert.equal(await stores.vectors.count(old, { tenant: tenants[1] }), tenantCount);
+    assert.equal(await stores.vectors.count(fresh, { tenant: tenants[1]! }), tenantCount);
+    assert.equal(await stores.vectors.count(old, { tenant: tenants[1]! }), tenantCount);
 
     await saga(started.workflowId).signal('rollback');
     const view = (await saga(started.workflowId).result()) as ReindexStatusView;
@@ -362,12 +362,13 @@ describe('re-embed saga on the real stack', () => {
         'the new collection',
       );
       await waitFor(
-        async () => ((await stores.vectors.count(collection).catch(() => 0)) >= 8 ? true : undefined),
+        async () =>
+          (await stores.vectors.count(collection, { allTenants: true }).catch(() => 0)) >= 8 ? true : undefined,
         'a few backfilled batches',
       );
       worker.kill('SIGKILL');
       await waitForExit(worker);
-      const atKill = await stores.vectors.count(collection);
+      const atKill = await stores.vectors.count(collection, { allTenants: true });
       worker = await spawnWorker(env);
       const view = (await saga(started.workflowId).result()) as ReindexStatusView;
       assert.equal(view.state, 'completed');
@@ -377,7 +378,11 @@ describe('re-embed saga on the real stack', () => {
         )
       ).rows[0].n;
       assert.ok(atKill < total, `killed mid-backfill (${atKill} of ${total})`);
-      assert.equal(await stores.vectors.count(collection), total, 'exactly the registry chunks, once each');
+      assert.equal(
+        await stores.vectors.count(collection, { allTenants: true }),
+        total,
+        'exactly the registry chunks, once each',
+      );
       const history = await saga(started.workflowId).fetchHistory();
       const results = history
         .events!.filter((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data?.length)

@@ -12,7 +12,8 @@ import { testConfig } from './test-env';
 
 export const CORPUS = path.join(REPO_ROOT, 'test', 'fixtures', 'corpus');
 
-export type PlanOverride = (text: string) => Record<string, unknown> | undefined;
+/** A plan for the user's last message; the whole request (its context included) is there too. */
+export type PlanOverride = (text: string, request: FakeChatRequest) => Record<string, unknown> | undefined;
 
 export function newTenant(): string {
   return `t-${crypto.randomBytes(4).toString('hex')}`;
@@ -38,6 +39,8 @@ export interface ScriptedModel {
   plan: { override?: PlanOverride };
   /** Runs before the executor answers (tests use it to delay or observe). */
   beforeExecutor?: (req: FakeChatRequest) => Promise<void> | void;
+  /** Replaces the executor's answer (a test's model that, say, repeats what it read). */
+  answer?: (req: FakeChatRequest) => string | undefined;
   count(kind: 'planner' | 'executor' | 'summary'): number;
 }
 
@@ -56,11 +59,19 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       const text = lastUserText(req);
       if (kind === 'planner') {
         return (
-          model.plan.override?.(text) ?? { intent: 'search', queries: [text], filters: {}, tool: null, remember: [] }
+          model.plan.override?.(text, req) ?? {
+            intent: 'search',
+            queries: [text],
+            filters: {},
+            tool: null,
+            remember: [],
+          }
         );
       }
       if (kind === 'summary') return `Summary of: ${text.replace(/\s+/g, ' ').slice(0, 300)}`;
       await model.beforeExecutor?.(req);
+      const answer = model.answer?.(req);
+      if (answer !== undefined) return answer;
       const markers = [...new Set([...text.matchAll(/^\[(\d+)\] /gm)].map((m) => m[1]))];
       return markers.length > 0
         ? `From the passages: ${markers.map((m) => `[${m}]`).join('')}.`

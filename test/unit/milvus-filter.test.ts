@@ -17,6 +17,16 @@ test('tenants that could inject an expression are refused', () => {
   }
 });
 
+test('a missing tenant is refused, never a dropped clause (the string "undefined" is no loophole)', () => {
+  for (const tenant of [undefined, null, 42, ['acme'], { toString: () => 'acme' }]) {
+    assert.throws(
+      () => buildFilter(tenant as unknown as string),
+      (e: unknown) => e instanceof MemflowError && e.code === 'INVALID_INPUT',
+      String(tenant),
+    );
+  }
+});
+
 test('an empty id list matches nothing instead of everything', () => {
   assert.equal(buildFilter('acme', { docIds: [] }), 'id == ""');
 });

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
@@ -16,6 +17,7 @@ import type {
   SendMessageInput,
   SessionEnd,
   SessionHistory,
+  ToolDecision,
   ToolOutcome,
   TurnRecord,
   TurnReply,
@@ -24,15 +26,19 @@ import type {
 import {
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
-  approveToolSignal,
+  chatSessionInputSchema,
+  chatWorkflowId,
+  decideToolUpdate,
   endSessionSignal,
   historyQuery,
-  rejectToolSignal,
+  sendMessageSchema,
   sendMessageUpdate,
+  toolDecisionSchema,
 } from '../../contracts/chat';
 import { llm, localLlm, localStores, tools } from './step-proxies';
-import { validateMessage } from './validate-message';
-import { TOOL_POLICIES } from '../../contracts/tool-policy';
+import type { ToolName } from '../../contracts/tool-policy';
+import { parseWorkflowInput } from '../../contracts/identifiers';
+import { markSession } from './mark-session';
 
 /** Turns kept verbatim in memory (and in `history`); older ones are folded into the summary. */
 const RECENT_TURNS = 6;
@@ -43,7 +49,17 @@ const DEFAULT_MAX_HISTORY_EVENTS = 2000;
  * planner → retriever → executor turn. Turns run one at a time; a repeated requestId gets the
  * reply already given. Long sessions continue-as-new with a summary and the last turns.
  */
-export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> {
+export async function chatSession(rawInput: ChatSessionInput): Promise<SessionEnd> {
+  // Other SDKs and the `temporal` CLI start sessions too: nothing runs before the input is valid.
+  const input = parseWorkflowInput(chatSessionInputSchema, rawInput, 'chatSession input') as ChatSessionInput;
+  const expectedId = chatWorkflowId(input.tenant, input.sessionId);
+  if (workflowInfo().workflowId !== expectedId) {
+    throw failure(
+      'INVALID_INPUT',
+      `A chat session for tenant ${input.tenant} and session ${input.sessionId} must run as ${expectedId}, not ${workflowInfo().workflowId}.`,
+    );
+  }
+  markSession(input.tenant, input.sessionId);
   const carry = input.carry;
   const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
@@ -54,7 +70,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   const runs = (carry?.runs ?? 0) + 1;
   const inFlight = new Map<string, Promise<TurnReply>>();
   const pending = new Map<string, PendingApproval>();
-  const decisions = new Map<string, { approved: boolean; reason?: string }>();
+  const decisions = new Map<string, ToolDecision>();
   /** Turns run one at a time, in arrival order. */
   const turnLock = new Mutex();
   let ended = false;
@@ -64,28 +80,36 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
   const recent = () => turns.slice(-RECENT_TURNS).map((t) => ({ user: t.user, assistant: t.answer }));
   const replyFor = (requestId: string) => turns.find((t) => t.requestId === requestId);
 
-  async function decideTool(
-    requestId: string,
-    name: keyof typeof TOOL_POLICIES,
-    toolInput: string,
-  ): Promise<ToolOutcome> {
-    const callId = `${requestId}:${name}`;
-    if (TOOL_POLICIES[name].requiresApproval) {
+  /**
+   * Runs a tool the plan asked for, as the tenant's policy says: at once (`auto`), after a person's
+   * decision (`approve`: the call waits durably with a random callId, recorded when proposed), or
+   * never (`deny`).
+   */
+  async function runToolCall(requestId: string, name: ToolName, toolInput: string): Promise<ToolOutcome> {
+    const callId = uuid4();
+    const { policy } = await localStores.resolveToolPolicy({ tenant: input.tenant, tool: name });
+    if (policy === 'deny') return { name, callId, policy, status: 'denied' };
+    let decision: ToolDecision | undefined;
+    if (policy === 'approve') {
       pending.set(callId, { callId, requestId, tool: name, input: toolInput, requestedAt: new Date().toISOString() });
       const decided = await condition(
         () => decisions.has(callId),
         input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       );
       pending.delete(callId);
-      if (!decided) return { name, callId, status: 'timed-out' };
-      if (!decisions.get(callId)!.approved)
-        return { name, callId, status: 'rejected', output: decisions.get(callId)!.reason };
+      if (!decided) return { name, callId, policy, status: 'timed-out' };
+      decision = decisions.get(callId)!;
+      const decidedBy = { decidedBy: decision.approver, ...(decision.reason ? { reason: decision.reason } : {}) };
+      if (!decision.approved) return { name, callId, policy, status: 'rejected', ...decidedBy };
     }
+    const decidedBy = decision
+      ? { decidedBy: decision.approver, ...(decision.reason ? { reason: decision.reason } : {}) }
+      : {};
     try {
       const { output } = await tools.runTool({ tenant: input.tenant, name, input: toolInput });
-      return { name, callId, status: 'ran', output };
+      return { name, callId, policy, status: 'ran', ...decidedBy, output };
     } catch (err) {
-      return { name, callId, status: 'failed', output: rootMessage(err) };
+      return { name, callId, policy, status: 'failed', ...decidedBy, output: rootMessage(err) };
     }
   }
 
@@ -116,7 +140,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
           })
         : { index: await localStores.pinIndex(), passages: [], memories: [] };
     noteIndexVersion(index);
-    const tool = plan.tool ? await decideTool(message.requestId, plan.tool.name, plan.tool.input) : undefined;
+    const tool = plan.tool ? await runToolCall(message.requestId, plan.tool.name, plan.tool.input) : undefined;
     const written = await llmSteps.writeAnswer({
       tenant: input.tenant,
       question: message.text,
@@ -131,6 +155,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
         tenant: input.tenant,
         sessionId: input.sessionId,
         requestId: message.requestId,
+        userText: message.text,
         facts: plan.remember,
       });
     }
@@ -178,7 +203,7 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
         lastActivity = Date.now();
       }
     },
-    { validator: validateMessage },
+    { validator: (message) => void parseWorkflowInput(sendMessageSchema, message, 'sendMessage') },
   );
 
   setHandler(historyQuery, (): SessionHistory => ({
@@ -191,8 +216,25 @@ export async function chatSession(input: ChatSessionInput): Promise<SessionEnd> 
     usage,
     runs,
   }));
-  setHandler(approveToolSignal, ({ callId }) => void decisions.set(callId, { approved: true }));
-  setHandler(rejectToolSignal, ({ callId, reason }) => void decisions.set(callId, { approved: false, reason }));
+  setHandler(
+    decideToolUpdate,
+    (decision) => {
+      decisions.set(decision.callId, decision);
+    },
+    {
+      // A decision for a call that is not waiting (unknown, made up, early, or already decided) is
+      // refused before anything is recorded, and the caller learns it.
+      validator: (raw) => {
+        const decision = parseWorkflowInput(toolDecisionSchema, raw, 'decideTool');
+        if (!pending.has(decision.callId) || decisions.has(decision.callId)) {
+          throw failure(
+            'INVALID_INPUT',
+            `No tool call ${decision.callId} is waiting for a decision in this session (see pendingApprovals in its history).`,
+          );
+        }
+      },
+    },
+  );
   setHandler(endSessionSignal, () => {
     ended = true;
   });

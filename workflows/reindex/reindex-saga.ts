@@ -9,7 +9,15 @@ import {
 import type { Activities } from '../../activities';
 import { failure, rootMessage } from '../../contracts/errors';
 import type { CompensationOutcome, ReindexInput, ReindexStatus, ReindexStatusView } from '../../contracts/reindex';
-import { cancelSignal, pauseSignal, resumeSignal, rollbackSignal, statusQuery } from '../../contracts/reindex';
+import {
+  cancelSignal,
+  pauseSignal,
+  reindexInputSchema,
+  resumeSignal,
+  rollbackSignal,
+  statusQuery,
+} from '../../contracts/reindex';
+import { parseWorkflowInput } from '../../contracts/identifiers';
 import { MemflowState } from '../../contracts/search-attributes';
 
 /** Steps up to the cutover: a step that keeps failing ends the run, and the compensations undo it. */
@@ -50,7 +58,9 @@ class SagaCancelled extends Error {}
  * steps are retried until they succeed, and only `rollback` (or `cancel`) during retention points
  * the alias back.
  */
-export async function reindexSaga(input: ReindexInput): Promise<ReindexStatusView> {
+export async function reindexSaga(rawInput: ReindexInput): Promise<ReindexStatusView> {
+  // Another SDK or the `temporal` CLI may start a saga too: nothing runs before its input is valid.
+  const input = parseWorkflowInput(reindexInputSchema, rawInput, 'reindexSaga input');
   const options = input.options ?? {};
   const view: ReindexStatusView = {
     reindexId: input.reindexId,

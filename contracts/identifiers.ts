@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { MemflowError, failure } from './errors';
+
+/**
+ * Identifiers that reach workflow ids, search attributes and store filters: never free text.
+ * Every boundary (client, CLI, workflow start, update validator, the vector-store adapter) checks
+ * them with these schemas.
+ */
+export const tenantSchema = z
+  .string({ required_error: 'tenant is required', invalid_type_error: 'tenant must be a string' })
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    "tenant: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
+
+export const sessionIdSchema = z
+  .string({ required_error: 'sessionId is required', invalid_type_error: 'sessionId must be a string' })
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    "sessionId: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
+
+export const requestIdSchema = z
+  .string({ required_error: 'requestId is required', invalid_type_error: 'requestId must be a string' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'requestId: use 1-128 letters, digits, ".", "_", ":" or "-" (a UUID)');
+
+/** Who decided something (an approver, an admin): shown in history, so bounded and single-line. */
+export const actorSchema = z
+  .string({ required_error: 'the approver is required' })
+  .trim()
+  .min(1, 'the approver is required')
+  .max(200)
+  .regex(/^[^\r\n]*$/, 'one line');
+
+/** The issues of a failed parse, one per line, naming each field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+}
+
+/**
+ * Parses untrusted input with a schema: the value, or `INVALID_INPUT` naming what is wrong.
+ * `what` says which input ("chatSession input", "sendMessage", …).
+ */
+export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new MemflowError('INVALID_INPUT', `Invalid ${what}: ${describeIssues(parsed.error)}.`);
+  return parsed.data as z.output<S>;
+}
+
+/**
+ * The same inside a workflow: the failure fails the workflow (or rejects the update) at once with
+ * `INVALID_INPUT`, instead of failing its task over and over as a plain error would.
+ */
+export function parseWorkflowInput<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw failure('INVALID_INPUT', `Invalid ${what}: ${describeIssues(parsed.error)}.`);
+  return parsed.data as z.output<S>;
+}
+
+/** A tenant as it reaches a store filter: a valid identifier, or `INVALID_INPUT` (never a dropped clause). */
+export function assertTenant(tenant: unknown): asserts tenant is string {
+  parseInput(tenantSchema, tenant, 'tenant');
+}
