@@ -54,6 +54,7 @@ export async function createWorker(
       queryCache,
       llm,
       collectionPrefix: config.milvus.collectionPrefix,
+      corpusRoots: config.corpusRoots,
     }),
     shutdownGraceTime: '20s',
     // The SDK's default grows with the heap limit (2,310 on a 4 GiB heap); sessions beyond the

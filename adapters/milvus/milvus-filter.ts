@@ -1,11 +1,10 @@
 import { MemflowError } from '../../contracts/errors';
+import { TENANT_PATTERN } from '../../contracts/tenant';
 import type { ChunkFilter } from './vector-store';
-
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** Tenants are identifiers, never free text: validated before they reach any expression. */
 export function assertTenant(tenant: string): void {
-  if (!TENANT.test(tenant)) {
+  if (!TENANT_PATTERN.test(tenant)) {
     throw new MemflowError(
       'INVALID_INPUT',
       `Invalid tenant ${JSON.stringify(tenant)}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
