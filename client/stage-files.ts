@@ -17,6 +17,10 @@ import {
 import type { DocumentFailure, StagedDocumentRef } from '../contracts/ingest';
 import { relativePathProblem } from '../contracts/relative-path';
 
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export interface StagedFiles {
   /** What the workflow input names: staged ids, with their source URIs for reporting. */
   staged: StagedDocumentRef[];
@@ -42,8 +46,9 @@ export async function stageFiles(
   await purgeStaleStagedDocuments(db);
   const result: StagedFiles = { staged: [], rejected: [] };
   let latest: Date | undefined;
+  // Cut to what the workflow input accepts: a file with a 3,000-character name is still reported.
   const refuse = (r: DocumentFailure) =>
-    result.rejected.push({ sourceUri: r.sourceUri, reason: r.reason, message: r.message });
+    result.rejected.push({ sourceUri: clip(r.sourceUri, 1024), reason: r.reason, message: clip(r.message, 2000) });
   for (const file of request.files) {
     const sourceUri = normalizeSourceUri(path.relative(request.baseDir, file));
     const problem = relativePathProblem(sourceUri);
