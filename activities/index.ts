@@ -21,6 +21,8 @@ import type { EmbedDocumentsInput } from './ingest/embed-documents';
 import { ensureLiveIndex } from './ingest/live-index';
 import { registerDocuments } from './ingest/register-documents';
 import type { RegisterDocumentsInput } from './ingest/register-documents';
+import { releaseStaged } from './ingest/release-staged';
+import type { ReleaseStagedInput } from './ingest/release-staged';
 import type { VectorStore } from '../adapters/milvus/vector-store';
 import { backfillPage } from './reindex/backfill';
 import type { BackfillPageInput } from './reindex/backfill';
@@ -39,6 +41,8 @@ export interface ActivityDeps extends ChatDeps {
   vectors: VectorStore;
   embedders: EmbedderRegistry;
   collectionPrefix: string;
+  /** Corpus name → absolute root folder: the only files ingestion reads on the worker. */
+  corpusRoots: Readonly<Record<string, string>>;
 }
 
 /**
@@ -51,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     checkDependencies: classified(() => checkDependencies(deps)),
     ensureLiveIndex: classified(() => ensureLiveIndex(deps)),
     registerDocuments: classified((input: RegisterDocumentsInput) => registerDocuments(deps, input)),
+    releaseStaged: classified((input: ReleaseStagedInput) => releaseStaged(deps, input)),
     embedDocuments: classified((input: EmbedDocumentsInput) => embedDocuments(deps, input)),
     activateDocuments: classified((input: ActivateDocumentsInput) => activateDocuments(deps, input)),
     pinIndex: classified(() => pinIndex(deps)),

@@ -201,7 +201,7 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
     const ingest = async (t: number) => {
       const tenant = tenants[t]!;
       const request = { tenant, paths: shares[t]!, cwd: corpus.dir, workflowId: `bench/${tenant}` };
-      return (await startIngest(client, config, request)).handle.result();
+      return (await startIngest(client, config, db, request)).handle.result();
     };
     // The first tenant alone: concurrent first ingests race to create the live collection (and retry).
     const firstIngest = await ingest(0);

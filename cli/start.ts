@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { MemflowConfig } from '../config/config';
 import { MemflowError, errorMessage } from '../contracts/errors';
-import { startIngest } from '../client/ingest';
+import { everyDocumentFailed } from '../client/ingest';
 import { MemflowClient } from '../client/memflow-client';
 import { QUICK_SUBSET, fetchPostgresDocs } from './postgres-docs-corpus';
 import { REPO_ROOT } from '../config/config';
@@ -94,13 +94,15 @@ export async function startCommand(config: MemflowConfig, ctx: CliContext): Prom
   const client = await MemflowClient.connect(config);
   try {
     const corpus = sampleCorpus(config, ctx);
-    const { handle } = await startIngest(client.temporal, config, {
-      tenant: DEMO_TENANT,
-      paths: corpus.paths,
-      baseDir: corpus.baseDir,
-    });
+    const { handle } = await client.ingest({ tenant: DEMO_TENANT, paths: corpus.paths, baseDir: corpus.baseDir });
     ctx.log(`ingesting the sample corpus for tenant "${DEMO_TENANT}" · ${workflowUrl(config, handle.workflowId)}`);
     const ingested = await handle.result();
+    if (everyDocumentFailed(ingested)) {
+      throw new MemflowError(
+        'INVALID_INPUT',
+        `Every document of the sample corpus failed:\n${formatIngestSummary(ingested)}\nSee ${workflowUrl(config, handle.workflowId)}.`,
+      );
+    }
     const answer = await client.chat(DEMO_TENANT, 'quickstart', DEMO_QUESTION);
     if (ctx.json) {
       ctx.print(

@@ -6,7 +6,10 @@ import { MemflowError } from '../contracts/errors';
 export interface ExpandedPaths {
   /** Absolute file paths, sorted, without duplicates. */
   files: string[];
-  /** The folder source URIs are relative to: the folder given, or the working directory. */
+  /**
+   * The folder source URIs are relative to: the folder given, else the working directory, else
+   * (files outside it) the deepest folder holding them all.
+   */
   baseDir: string;
   /** Files inside given folders skipped for their extension (explicit files are never skipped). */
   ignored: number;
@@ -71,5 +74,24 @@ export function expandPaths(args: string[], cwd = process.cwd()): ExpandedPaths 
   }
   if (files.size === 0) throw new MemflowError('INVALID_INPUT', `No documents found in ${args.join(', ')}.`);
   const single = args.length === 1 && !/[*?]/.test(args[0]!) && fs.statSync(path.resolve(cwd, args[0]!)).isDirectory();
-  return { files: [...files].sort(), baseDir: single ? path.resolve(cwd, args[0]!) : cwd, ignored };
+  const sorted = [...files].sort();
+  const baseDir = single
+    ? path.resolve(cwd, args[0]!)
+    : sorted.every((f) => isInside(cwd, f))
+      ? cwd
+      : commonFolder(sorted);
+  return { files: sorted, baseDir, ignored };
+}
+
+/** Whether `file` lies below `dir` (both absolute). */
+export function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative);
+}
+
+/** The deepest folder that holds every one of `files` (absolute paths). */
+function commonFolder(files: string[]): string {
+  let common = path.dirname(files[0]!);
+  while (!files.every((f) => isInside(common, f))) common = path.dirname(common);
+  return common;
 }

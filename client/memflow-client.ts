@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { MemflowConfig } from '../config/config';
 import { loadConfig } from '../config/config';
 import { MemflowError, typedFailure } from '../contracts/errors';
 import { connectClient, workflowUrl } from '../adapters/temporal/connection';
+import { createPool } from '../adapters/postgres/pool';
 import { MemflowSession, MemflowTenant } from '../contracts/search-attributes';
 import type { chatSession } from '../workflows/chat/chat-session';
 import type { MessageFilters, SessionHistory, SessionOptions, ToolDecision, TurnReply } from '../contracts/chat';
@@ -20,6 +22,8 @@ import {
   toolDecisionSchema,
 } from '../contracts/chat';
 import { parseInput, sessionIdSchema, tenantSchema } from '../contracts/identifiers';
+import type { StartedIngest, StartIngestOptions } from './ingest';
+import { startIngest } from './ingest';
 
 export interface ChatOptions {
   /** Idempotency key: the same requestId always gets the same reply, and runs one turn. Default: a new UUID. */
@@ -48,6 +52,9 @@ function isClosedRun(err: unknown): boolean {
  * if it is not running (or reuses it) and sends the message as an Update, in one round trip.
  */
 export class MemflowClient {
+  /** Where ingestion stages local files; opened on the first ingest. */
+  private stagingPool?: Pool;
+
   constructor(
     readonly temporal: Client,
     readonly config: MemflowConfig,
@@ -59,7 +66,17 @@ export class MemflowClient {
   }
 
   async close(): Promise<void> {
-    await this.temporal.connection.close();
+    await Promise.all([this.temporal.connection.close(), this.stagingPool?.end()]);
+  }
+
+  /**
+   * Starts an ingestion run (`startIngest`): local files are read here and staged in PostgreSQL,
+   * or `corpus` names files under a root configured on the worker. Await `handle.result()` for the
+   * run's summary.
+   */
+  ingest(options: StartIngestOptions): Promise<StartedIngest> {
+    this.stagingPool ??= createPool(this.config.postgres.url, 2);
+    return startIngest(this.temporal, this.config, this.stagingPool, options);
   }
 
   /**

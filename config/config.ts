@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MemflowError } from '../contracts/errors';
 import { parseToolPolicies } from '../contracts/tool-policy';
+import { CORPUS_NAME_PATTERN } from '../contracts/ingest';
 
 /** Repository root: config defaults (the `.memflow/` folder, migrations) are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -10,6 +11,33 @@ const hostPort = z
   .string()
   .regex(/^[^\s:/]+:\d{1,5}$/, 'must look like host:port, e.g. 127.0.0.1:7233')
   .refine((v) => Number(v.split(':')[1]) > 0 && Number(v.split(':')[1]) < 65536, 'port must be 1-65535');
+
+/**
+ * `name=/abs/path,name2=/abs/path2`: the only folders a worker reads documents from itself (an
+ * ingest names `{ corpus: name, paths: [...] }` under one of them).
+ */
+const corpusRoots = z.string().transform((value, ctx) => {
+  const roots: Record<string, string> = {};
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
+    const at = entry.indexOf('=');
+    const name = entry.slice(0, Math.max(at, 0));
+    const dir = entry.slice(at + 1);
+    const problem =
+      at < 1 || !CORPUS_NAME_PATTERN.test(name)
+        ? `${JSON.stringify(entry)} is not name=/absolute/path (a name is 1-64 letters, digits, ".", "_" or "-")`
+        : !path.isAbsolute(dir)
+          ? `corpus ${name}: ${JSON.stringify(dir)} is not an absolute path`
+          : Object.hasOwn(roots, name)
+            ? `corpus ${name} is named twice`
+            : undefined;
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    else roots[name] = path.resolve(dir);
+  }
+  return roots;
+});
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
@@ -50,6 +78,8 @@ const envSchema = z.object({
     .default('memflow'),
 
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/memflow'),
+  /** Server-side corpora the worker may read (`name=/abs/path,…`); by default none. */
+  MEMFLOW_CORPUS_ROOTS: corpusRoots.default(''),
 
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
@@ -124,6 +154,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       collectionPrefix: env.MEMFLOW_COLLECTION_PREFIX,
     },
     postgres: { url: env.DATABASE_URL },
+    /** Corpus name → absolute root folder; the worker reads no other files for ingestion. */
+    corpusRoots: env.MEMFLOW_CORPUS_ROOTS as Readonly<Record<string, string>>,
     embedding: {
       provider: env.EMBEDDING_PROVIDER,
       model: env.EMBEDDING_MODEL,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MemflowError, failure } from './errors';
+import { checkInput } from './input-issues';
 
 /**
  * Identifiers that reach workflow ids, search attributes and store filters: never free text.
@@ -32,19 +33,14 @@ export const actorSchema = z
   .max(200)
   .regex(/^[^\r\n]*$/, 'one line');
 
-/** The issues of a failed parse, one per line, naming each field. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
-}
-
 /**
  * Parses untrusted input with a schema: the value, or `INVALID_INPUT` naming what is wrong.
  * `what` says which input ("chatSession input", "sendMessage", …).
  */
 export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new MemflowError('INVALID_INPUT', `Invalid ${what}: ${describeIssues(parsed.error)}.`);
-  return parsed.data as z.output<S>;
+  const checked = checkInput<z.output<S>>(schema, value, what);
+  if (!checked.ok) throw new MemflowError('INVALID_INPUT', checked.message);
+  return checked.value;
 }
 
 /**
@@ -52,9 +48,9 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, wh
  * `INVALID_INPUT`, instead of failing its task over and over as a plain error would.
  */
 export function parseWorkflowInput<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw failure('INVALID_INPUT', `Invalid ${what}: ${describeIssues(parsed.error)}.`);
-  return parsed.data as z.output<S>;
+  const checked = checkInput<z.output<S>>(schema, value, what);
+  if (!checked.ok) throw failure('INVALID_INPUT', checked.message);
+  return checked.value;
 }
 
 /** A tenant as it reaches a store filter: a valid identifier, or `INVALID_INPUT` (never a dropped clause). */

@@ -55,6 +55,7 @@ export async function createWorker(
       llm,
       collectionPrefix: config.milvus.collectionPrefix,
       ...config.chat,
+      corpusRoots: config.corpusRoots,
     }),
     shutdownGraceTime: '20s',
     // The SDK's default grows with the heap limit (2,310 on a 4 GiB heap); sessions beyond the

@@ -27,6 +27,19 @@ export function docIdFor(tenant: string, sourceUri: string): string {
   return sha256Hex(`${tenant}\n${normalizeSourceUri(sourceUri)}`).slice(0, DOC_ID_HEX_CHARS);
 }
 
+/** Hex characters of a staged document's id (contracts/ingest.ts STAGED_ID_PATTERN). */
+const STAGED_ID_HEX_CHARS = 32;
+
+/**
+ * A staged document's id: the first 32 hex characters of SHA-256 over
+ * `${tenant}\n${normalizeSourceUri(sourceUri)}\n${contentHash}`. Staging the same content under the
+ * same name for the same tenant again gives the same id, so it is one row; another tenant never
+ * shares it.
+ */
+export function stagedIdFor(tenant: string, sourceUri: string, contentHash: string): string {
+  return sha256Hex(`${tenant}\n${normalizeSourceUri(sourceUri)}\n${contentHash}`).slice(0, STAGED_ID_HEX_CHARS);
+}
+
 /**
  * A chunk's id: `${docId}:${version}:${ordinal}:${first 16 hex of sha256(text)}`. Deterministic, so
  * a retried ingest activity upserts the same rows instead of duplicating them.

@@ -16,11 +16,10 @@ const KIND_BY_EXTENSION: Readonly<Record<string, DocumentKind>> = {
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(KIND_BY_EXTENSION);
 
 /**
- * The kind of `filePath` by its (case-insensitive) extension; files without an extension are text
- * (README, LICENSE). Returns `undefined` for any other extension.
+ * The kind of `filePath` by its (case-insensitive) extension, or `undefined` for any other
+ * extension and for files without one: `LICENSE` or `.env` are not documents memflow ingests.
  */
 export function documentKindFor(filePath: string): DocumentKind | undefined {
   const extension = path.extname(filePath).toLowerCase();
-  if (extension === '') return 'text';
   return Object.hasOwn(KIND_BY_EXTENSION, extension) ? KIND_BY_EXTENSION[extension] : undefined;
 }

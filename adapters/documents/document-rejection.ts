@@ -12,6 +12,9 @@ export const DOCUMENT_REJECTION_REASONS = [
   'TOO_LARGE',
   'UNSUPPORTED_TYPE',
   'UNREADABLE',
+  'OUTSIDE_CORPUS',
+  'HIDDEN',
+  'NOT_STAGED',
 ] as const;
 
 export type DocumentRejectionReason = (typeof DOCUMENT_REJECTION_REASONS)[number];
@@ -30,7 +33,13 @@ export type RejectionDetail =
   | { reason: 'EMPTY'; afterMarkup?: boolean }
   | { reason: 'TOO_LARGE'; bytes: number; maxBytes: number }
   | { reason: 'UNSUPPORTED_TYPE'; extension: string; supported: readonly string[] }
-  | { reason: 'UNREADABLE'; cause: string };
+  | { reason: 'UNREADABLE'; cause: string }
+  /** A corpus path that leaves its root: absolute, `..`, or a symbolic link pointing out. */
+  | { reason: 'OUTSIDE_CORPUS'; corpus: string; problem: string }
+  /** A dotfile or a path through a dot-directory. */
+  | { reason: 'HIDDEN' }
+  /** A staged id that names no staged document of this tenant (another tenant's, released, expired). */
+  | { reason: 'NOT_STAGED'; stagedId: string };
 
 /** Builds the rejection for `sourceUri`, with a message that tells the user how to fix it. */
 export function rejectDocument(sourceUri: string, detail: RejectionDetail): DocumentRejection {
@@ -50,9 +59,17 @@ function describe(detail: RejectionDetail): string {
     case 'TOO_LARGE':
       return `is ${formatBytes(detail.bytes)}, over the ${formatBytes(detail.maxBytes)} limit. Split it into smaller files, or raise the ingest size limit (maxBytes).`;
     case 'UNSUPPORTED_TYPE':
-      return `has unsupported type '${detail.extension}'. memflow ingests ${detail.supported.join(', ')} and files without an extension; convert it (e.g. pdftotext for PDF) or remove it from the ingest source.`;
+      return detail.extension === ''
+        ? `has no extension. memflow ingests ${detail.supported.join(', ')} files only; rename it (e.g. README → README.md) or remove it from the ingest source.`
+        : `has unsupported type '${detail.extension}'. memflow ingests ${detail.supported.join(', ')} only; convert it (e.g. pdftotext for PDF) or remove it from the ingest source.`;
     case 'UNREADABLE':
       return `could not be read (${detail.cause}). Check that the file exists, is a regular file and is readable.`;
+    case 'OUTSIDE_CORPUS':
+      return `is not inside corpus "${detail.corpus}" (${detail.problem}); nothing was read. Name files by their path under the corpus root.`;
+    case 'HIDDEN':
+      return 'names a hidden file or folder (a name starting with "."), which memflow never ingests; nothing was read. Rename it, or leave it out of the ingest.';
+    case 'NOT_STAGED':
+      return `has no staged content for this tenant (staged id ${detail.stagedId}: released, expired after a day, or staged for another tenant). Ingest the file again.`;
   }
 }
 

@@ -10,7 +10,8 @@ export {
   type Chunk,
   type ChunkOptions,
 } from './chunk';
-export { chunkId, docIdFor, sha256Hex, textHash } from './chunk-id';
+export { chunkId, docIdFor, sha256Hex, stagedIdFor, textHash } from './chunk-id';
+export { readCorpusFile, type CorpusFileRead, type CorpusRoot } from './corpus-file';
 export { documentKindFor, SUPPORTED_EXTENSIONS, type DocumentKind } from './document-kind';
 export {
   DOCUMENT_REJECTION_REASONS,
@@ -27,16 +28,19 @@ export type { ParsedDocument, Section } from './parsed-document';
 export {
   parseDocument,
   prepareDocument,
+  prepareDocumentContent,
   type PrepareDocumentOptions,
   type PrepareDocumentResult,
   type PreparedDocument,
 } from './prepare-document';
 export {
+  checkDocumentContent,
   DEFAULT_MAX_DOCUMENT_BYTES,
   readDocument,
   type ReadDocumentOptions,
   type ReadDocumentResult,
   type SourceDocument,
 } from './read-document';
+export { readLocalFile, type LocalFileRead } from './read-local-file';
 export { normalizeSourceUri, toSourceUri } from './source-uri';
 export { approximateTokenCount, type TokenCounter } from './token-count';

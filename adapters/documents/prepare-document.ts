@@ -6,7 +6,7 @@ import { parseHtml } from './parse-html';
 import { parseMarkdown } from './parse-markdown';
 import { parseText } from './parse-text';
 import type { ParsedDocument } from './parsed-document';
-import { readDocument, type ReadDocumentOptions } from './read-document';
+import { checkDocumentContent, readDocument, type ReadDocumentOptions, type SourceDocument } from './read-document';
 
 export interface PrepareDocumentOptions extends ReadDocumentOptions {
   chunking?: ChunkOptions;
@@ -35,21 +35,36 @@ export function parseDocument(kind: DocumentKind, text: string, fallbackTitle: s
   }
 }
 
+function parseAndChunk(source: SourceDocument, chunking: ChunkOptions | undefined): PrepareDocumentResult {
+  const { sourceUri, contentHash, kind, bytes, text } = source;
+  const parsed = parseDocument(kind, text, path.posix.basename(sourceUri));
+  const chunks = chunkSections(parsed.sections, chunking);
+  if (chunks.length === 0) return rejectDocument(sourceUri, { reason: 'EMPTY', afterMarkup: true });
+  return { ok: true, doc: { title: parsed.title, sourceUri, contentHash, kind, bytes }, chunks };
+}
+
 /**
- * Reads, parses and chunks one file: everything ingestion needs except embeddings and ids (see
- * `docIdFor`, `chunkId`). A document that yields no chunks, such as a page that is all navigation,
- * is rejected as `EMPTY`. Only transient I/O errors throw.
+ * Reads, parses and chunks one local file: everything ingestion needs except embeddings and ids
+ * (see `docIdFor`, `chunkId`). A document that yields no chunks, such as a page that is all
+ * navigation, is rejected as `EMPTY`. Only transient I/O errors throw.
  */
 export async function prepareDocument(
   filePath: string,
   options: PrepareDocumentOptions = {},
 ): Promise<PrepareDocumentResult> {
   const read = await readDocument(filePath, options);
-  if (!read.ok) return read;
-  const { sourceUri, contentHash, kind, bytes, text } = read.doc;
+  return read.ok ? parseAndChunk(read.doc, options.chunking) : read;
+}
 
-  const parsed = parseDocument(kind, text, path.basename(filePath));
-  const chunks = chunkSections(parsed.sections, options.chunking);
-  if (chunks.length === 0) return rejectDocument(sourceUri, { reason: 'EMPTY', afterMarkup: true });
-  return { ok: true, doc: { title: parsed.title, sourceUri, contentHash, kind, bytes }, chunks };
+/**
+ * The same for content already in memory (a staged document, a corpus file): checked as
+ * `checkDocumentContent` does, parsed by the kind of `sourceUri`'s extension, and chunked.
+ */
+export function prepareDocumentContent(
+  sourceUri: string,
+  content: Uint8Array,
+  options: Omit<PrepareDocumentOptions, 'baseDir'> = {},
+): PrepareDocumentResult {
+  const checked = checkDocumentContent(sourceUri, content, options.maxBytes);
+  return checked.ok ? parseAndChunk(checked.doc, options.chunking) : checked;
 }

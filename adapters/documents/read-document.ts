@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MemflowError } from '../../contracts/errors';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../../contracts/ingest';
@@ -6,6 +5,7 @@ import { sha256Hex } from './chunk-id';
 import { documentKindFor, SUPPORTED_EXTENSIONS, type DocumentKind } from './document-kind';
 import { rejectDocument, type DocumentRejection } from './document-rejection';
 import { looksBinary } from './looks-binary';
+import { readLocalFile } from './read-local-file';
 import { toSourceUri } from './source-uri';
 
 /**
@@ -21,59 +21,49 @@ export interface ReadDocumentOptions {
   baseDir?: string;
 }
 
-/** A document read from disk and checked to be non-empty UTF-8 text of a supported kind. */
+/** A document's content checked to be non-empty UTF-8 text of a supported kind. */
 export interface SourceDocument {
   sourceUri: string;
-  /** Size of the file in bytes. */
+  /** Size of the content in bytes. */
   bytes: number;
   /** The decoded text (a UTF-8 byte order mark is dropped). */
   text: string;
-  /** Hex SHA-256 of the raw bytes: unchanged files can be skipped on re-ingest. */
+  /** Hex SHA-256 of the raw bytes: unchanged documents can be skipped on re-ingest. */
   contentHash: string;
   kind: DocumentKind;
 }
 
 export type ReadDocumentResult = { ok: true; doc: SourceDocument } | DocumentRejection;
 
-/** Errors that mean "this file cannot be read"; anything else (EMFILE, EIO…) may pass and is thrown. */
-const UNREADABLE_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
-
-/**
- * Reads one document and checks it can be ingested. Problems with the document itself come back
- * as a `DocumentRejection` (`UNSUPPORTED_TYPE`, `UNREADABLE`, `TOO_LARGE`, `EMPTY`, `BINARY`,
- * `INVALID_UTF8`); only transient I/O errors are thrown, so a retry may succeed.
- *
- * The size is checked with `stat` before anything is read, so a huge file costs nothing.
- */
-export async function readDocument(filePath: string, options: ReadDocumentOptions = {}): Promise<ReadDocumentResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+function checkedMaxBytes(maxBytes: number): number {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new MemflowError('INVALID_INPUT', `maxBytes must be a positive integer, got ${maxBytes}.`);
   }
-  const sourceUri = toSourceUri(filePath, options.baseDir);
+  return maxBytes;
+}
 
-  const kind = documentKindFor(filePath);
-  if (kind === undefined) {
-    const extension = path.extname(filePath);
-    return rejectDocument(sourceUri, { reason: 'UNSUPPORTED_TYPE', extension, supported: SUPPORTED_EXTENSIONS });
-  }
+function unsupported(sourceUri: string, name: string): DocumentRejection {
+  return rejectDocument(sourceUri, {
+    reason: 'UNSUPPORTED_TYPE',
+    extension: path.posix.extname(name),
+    supported: SUPPORTED_EXTENSIONS,
+  });
+}
 
-  let read: BoundedRead;
-  try {
-    read = await readAtMost(filePath, maxBytes);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== undefined && UNREADABLE_CODES.has(code)) {
-      return rejectDocument(sourceUri, { reason: 'UNREADABLE', cause: code });
-    }
-    throw err;
-  }
-  if (read.status === 'not-a-file') return rejectDocument(sourceUri, { reason: 'UNREADABLE', cause: 'not a file' });
-  if (read.status === 'too-large') {
-    return rejectDocument(sourceUri, { reason: 'TOO_LARGE', bytes: read.size, maxBytes });
-  }
-
-  const raw = read.bytes;
+/**
+ * Checks a document's raw content, wherever it came from (a staged row, a corpus file): its kind
+ * by the extension of `sourceUri`, then `TOO_LARGE`, `EMPTY`, `BINARY`, `INVALID_UTF8`. Problems
+ * come back as a `DocumentRejection`; nothing is thrown for bad content.
+ */
+export function checkDocumentContent(
+  sourceUri: string,
+  raw: Uint8Array,
+  maxBytes = DEFAULT_MAX_DOCUMENT_BYTES,
+): ReadDocumentResult {
+  checkedMaxBytes(maxBytes);
+  const kind = documentKindFor(sourceUri);
+  if (kind === undefined) return unsupported(sourceUri, sourceUri);
+  if (raw.length > maxBytes) return rejectDocument(sourceUri, { reason: 'TOO_LARGE', bytes: raw.length, maxBytes });
   if (raw.length === 0) return rejectDocument(sourceUri, { reason: 'EMPTY' });
   // UTF-16 text is full of NUL bytes; calling it an encoding problem tells the user the real fix.
   if (startsWithUtf16Bom(raw)) return rejectDocument(sourceUri, { reason: 'INVALID_UTF8' });
@@ -86,23 +76,22 @@ export async function readDocument(filePath: string, options: ReadDocumentOption
     return rejectDocument(sourceUri, { reason: 'INVALID_UTF8' });
   }
   if (text.trim() === '') return rejectDocument(sourceUri, { reason: 'EMPTY' });
-
   return { ok: true, doc: { sourceUri, bytes: raw.length, text, contentHash: sha256Hex(raw), kind } };
 }
 
-type BoundedRead = { status: 'read'; bytes: Buffer } | { status: 'too-large'; size: number } | { status: 'not-a-file' };
-
 /**
- * Reads the whole file unless `stat` says it is over `maxBytes` or not a regular file (opening a
- * FIFO would block).
+ * Reads one local file and checks it can be ingested (`checkDocumentContent`); the kind is checked
+ * before anything is read, the size with `stat`, so a huge file costs nothing. Only transient I/O
+ * errors are thrown, so a retry may succeed. The worker never calls this with a path a caller
+ * chose: callers stage content, and corpus files are read by `readCorpusFile`.
  */
-async function readAtMost(filePath: string, maxBytes: number): Promise<BoundedRead> {
-  const info = await stat(filePath);
-  if (!info.isFile()) return { status: 'not-a-file' };
-  if (info.size > maxBytes) return { status: 'too-large', size: info.size };
-  const bytes = await readFile(filePath);
-  // The file may have grown between stat and read.
-  return bytes.length > maxBytes ? { status: 'too-large', size: bytes.length } : { status: 'read', bytes };
+export async function readDocument(filePath: string, options: ReadDocumentOptions = {}): Promise<ReadDocumentResult> {
+  const maxBytes = checkedMaxBytes(options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES);
+  const sourceUri = toSourceUri(filePath, options.baseDir);
+  if (documentKindFor(filePath) === undefined) return unsupported(sourceUri, path.basename(filePath));
+  const read = await readLocalFile(filePath, sourceUri, maxBytes);
+  if (!read.ok) return read;
+  return checkDocumentContent(sourceUri, read.bytes, maxBytes);
 }
 
 function startsWithUtf16Bom(bytes: Uint8Array): boolean {

@@ -4,7 +4,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemflowClient } from '../../client/memflow-client';
-import { startIngest } from '../../client/ingest';
 import type { MemflowConfig } from '../../config/config';
 import type { ScriptedModel } from '../../test/support/chat-harness';
 import { CORPUS, startScriptedModel } from '../../test/support/chat-harness';
@@ -35,7 +34,7 @@ export function withFakeLlm(config: MemflowConfig, model: ScriptedModel): Memflo
 
 /** Ingests test/fixtures/corpus into `tenant`; returns its chunk count. */
 export async function ingestFixtures(client: MemflowClient, config: MemflowConfig, tenant: string): Promise<number> {
-  const { handle } = await startIngest(client.temporal, config, { tenant, paths: [CORPUS], baseDir: CORPUS });
+  const { handle } = await client.ingest({ tenant, paths: [CORPUS], baseDir: CORPUS });
   const result = await handle.result();
   if (result.chunksWritten === 0) throw new Error('Ingesting test/fixtures/corpus wrote no chunks.');
   return result.chunksWritten;

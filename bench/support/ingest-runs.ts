@@ -54,7 +54,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export async function ingestThroughWorkflow(t: IngestTarget, files: string[], tenant: string): Promise<IngestRun> {
   const cpu = startCpuMeter(t.pids);
   const started = performance.now();
-  const { handle } = await startIngest(t.client, t.config, {
+  const { handle } = await startIngest(t.client, t.config, t.db, {
     tenant,
     paths: files,
     cwd: t.baseDir,

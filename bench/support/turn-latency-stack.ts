@@ -14,7 +14,6 @@ import { createEmbedderRegistry } from '../../adapters/embed/embedder-registry';
 import { QueryEmbeddingCache } from '../../adapters/embed/query-embedding-cache';
 import { chatModelFromConfig } from '../../adapters/llm/openai-chat-model';
 import { MilvusVectorStore } from '../../adapters/milvus/milvus-store';
-import { startIngest } from '../../client/ingest';
 import { MemflowClient } from '../../client/memflow-client';
 import type { MemflowConfig } from '../../config/config';
 import { createPool } from '../../adapters/postgres/pool';
@@ -116,7 +115,7 @@ export async function startChatBench(stack: PrivateStack, log: (line: string) =>
 
   const tenant = `bench-${stack.runId}`;
   const started = performance.now();
-  const { handle } = await startIngest(client.temporal, config, { tenant, paths: [CORPUS], baseDir: CORPUS });
+  const { handle } = await client.ingest({ tenant, paths: [CORPUS], baseDir: CORPUS });
   const ingested = await handle.result();
   log(
     `ingested ${ingested.chunksWritten} chunks for ${tenant} in ${((performance.now() - started) / 1000).toFixed(1)}s`,
@@ -128,7 +127,7 @@ export async function startChatBench(stack: PrivateStack, log: (line: string) =>
     tenant,
     chunks: ingested.chunksWritten,
     deps,
-    activities: createActivities(deps),
+    activities: createActivities({ ...deps, corpusRoots: config.corpusRoots }),
     steps,
     setLlmLatency: (ms) => void (latencyMs = ms),
     close,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { liveAlias } from '../../adapters/milvus/collection-names';
 import { REPO_ROOT } from '../../config/config';
+import { countStagedDocuments } from '../../adapters/postgres/staged-documents';
 import { startIngest } from '../../client/ingest';
 import type { WorkerHandle } from '../../workers/worker';
 import { createWorker } from '../../workers/worker';
@@ -63,7 +64,7 @@ describe('ingestDocuments on the real stack', () => {
   });
 
   async function ingest(tenant: string, paths: string[]) {
-    const { handle } = await startIngest(clients.temporal, config, { tenant, paths });
+    const { handle } = await startIngest(clients.temporal, config, clients.db, { tenant, paths });
     const result = await handle.result();
     collection = (await clients.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)))!;
     return result;
@@ -87,8 +88,11 @@ describe('ingestDocuments on the real stack', () => {
       'Milvus holds exactly the registry chunks',
     );
 
+    assert.equal(await countStagedDocuments(clients.db, tenant), 0, 'the staged copies are released after the run');
+
     const second = await ingest(tenant, [dir]);
     assert.deepEqual([second.changed, second.skipped, second.chunksWritten], [0, 6, 0]);
+    assert.equal(await countStagedDocuments(clients.db, tenant), 0);
     assert.deepEqual(await registryCounts(clients, tenant), counts, 'a repeated ingest changes nothing in Postgres');
     assert.equal(await clients.vectors.count(collection, { tenant }), counts.chunks, '… nor in Milvus');
 
@@ -127,7 +131,7 @@ describe('ingestDocuments on the real stack', () => {
     assert.equal(reasons['binary.txt'], 'BINARY');
     assert.equal(reasons['invalid-utf8.txt'], 'INVALID_UTF8');
     assert.equal(reasons['empty.md'], 'EMPTY');
-    assert.equal(reasons['oversize.md'], 'TOO_LARGE');
+    assert.equal(reasons['oversize.md'], 'TOO_LARGE', 'refused by its size, before staging');
     assert.ok(
       result.failures.every((f) => f.message.length > 20),
       'each failure says what to do',
@@ -141,7 +145,9 @@ describe('ingestDocuments on the real stack', () => {
     assert.equal(status['good.txt'], 'ready');
     assert.equal(status['binary.txt'], 'failed');
     assert.ok(result.changed >= 2, 'good.txt and the README are ingested');
+    assert.equal(status['oversize.md'], undefined, 'a file refused before staging leaves no trace');
     assert.equal(await clients.vectors.count(collection, { tenant }), (await registryCounts(clients, tenant)).chunks);
+    assert.equal(await countStagedDocuments(clients.db, tenant), 0);
     fs.rmSync(dir, { recursive: true });
   });
 });
@@ -173,7 +179,7 @@ describe('a worker killed mid-ingest', () => {
       );
     }
     let worker = await spawnWorker({ TEMPORAL_TASK_QUEUE: queue });
-    const { handle } = await startIngest(clients.temporal, config, {
+    const { handle } = await startIngest(clients.temporal, config, clients.db, {
       tenant,
       paths: [dir],
       batchSize: 12,
@@ -207,6 +213,7 @@ describe('a worker killed mid-ingest', () => {
       const stored = await storedChunkIds(clients.vectors, collection, tenant);
       assert.deepEqual(stored, counts.ids, 'Milvus holds every registry chunk exactly once');
       assert.ok(midway < stored.length, `the kill came mid-run (${midway} of ${stored.length} chunks written)`);
+      assert.equal(await countStagedDocuments(clients.db, tenant), 0, 'every staged copy is released, crash or not');
       const history = await handle.fetchHistory();
       assert.ok(history.events!.length > 0);
     } finally {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startIngest } from '../../client/ingest';
 import { REPO_ROOT } from '../../config/config';
 import { memoryCollection } from '../../adapters/milvus/collection-names';
 import { MemflowError, typedFailure } from '../../contracts/errors';
@@ -39,11 +38,7 @@ describe('a prompt injection in a retrieved document', () => {
     const config = chatConfig(model, 'injection', { LLM_TIMEOUT_MS: '5000' });
     harness = await startChatHarness(config);
     stores = await openStackClients(config);
-    const { handle } = await startIngest(harness.client.temporal, config, {
-      tenant,
-      paths: [INJECTION],
-      baseDir: INJECTION,
-    });
+    const { handle } = await harness.client.ingest({ tenant, paths: [INJECTION], baseDir: INJECTION });
     await handle.result();
     // The obedient model: the executor repeats what it read; the planner does what any text says.
     model.answer = (req) => `The note says: ${lastUserText(req).replace(/\s+/g, ' ')}`;

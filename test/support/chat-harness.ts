@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { startIngest } from '../../client/ingest';
 import { MemflowClient } from '../../client/memflow-client';
 import type { MemflowConfig } from '../../config/config';
 import { REPO_ROOT } from '../../config/config';
@@ -127,6 +126,6 @@ export async function ingestFor(
   tenant: string,
   paths: string[],
 ) {
-  const { handle } = await startIngest(harness.client.temporal, harness.config, { tenant, paths, baseDir: CORPUS });
+  const { handle } = await harness.client.ingest({ tenant, paths, baseDir: CORPUS });
   return handle.result();
 }

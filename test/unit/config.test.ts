@@ -88,3 +88,19 @@ test('the worker is started with a bounded V8 heap and glibc trimming unless its
   assert.equal(workerProcessEnv({}, 0).NODE_OPTIONS, undefined);
   assert.equal(workerProcessEnv({ MALLOC_TRIM_THRESHOLD_: '0' }, 0).MALLOC_TRIM_THRESHOLD_, '0');
 });
+
+test('MEMFLOW_CORPUS_ROOTS: named absolute roots, none by default; bad entries name the variable', () => {
+  assert.deepEqual(loadConfig({}).corpusRoots, {});
+  assert.deepEqual(loadConfig({ MEMFLOW_CORPUS_ROOTS: 'pg-docs=/srv/pg/html/, notes=/data/notes' }).corpusRoots, {
+    'pg-docs': '/srv/pg/html',
+    notes: '/data/notes',
+  });
+  for (const bad of ['docs=relative/path', '=/x', 'docs', '.hidden=/x', 'a=/x,a=/y', 'a b=/x']) {
+    assert.throws(
+      () => loadConfig({ MEMFLOW_CORPUS_ROOTS: bad }),
+      (err: unknown) =>
+        err instanceof MemflowError && err.code === 'CONFIG_INVALID' && /MEMFLOW_CORPUS_ROOTS/.test(err.message),
+      bad,
+    );
+  }
+});

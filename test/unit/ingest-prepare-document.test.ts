@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { prepareDocument, type Chunk } from '../../adapters/documents';
+import { prepareDocument, prepareDocumentContent, type Chunk } from '../../adapters/documents';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
@@ -63,6 +63,14 @@ describe('prepareDocument', () => {
         [file],
         question,
       );
+    }
+  });
+
+  it('prepares staged content exactly as it prepares the same file', async () => {
+    for (const name of fs.readdirSync(CORPUS).sort()) {
+      const fromFile = await prepareDocument(path.join(CORPUS, name), { baseDir: CORPUS });
+      const fromContent = prepareDocumentContent(name, fs.readFileSync(path.join(CORPUS, name)));
+      assert.deepEqual(fromContent, fromFile, name);
     }
   });
 

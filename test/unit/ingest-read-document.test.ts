@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isMemflowError } from '../../contracts/errors';
-import { DEFAULT_MAX_DOCUMENT_BYTES, looksBinary, readDocument } from '../../adapters/documents';
+import { checkDocumentContent, DEFAULT_MAX_DOCUMENT_BYTES, looksBinary, readDocument } from '../../adapters/documents';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -86,9 +86,10 @@ describe('readDocument', () => {
     assert.equal(over.ok ? '' : over.reason, 'TOO_LARGE');
   });
 
-  it('decides the kind by extension, case-insensitively; no extension is text', async () => {
+  it('decides the kind by extension, case-insensitively; no extension is not a document', async () => {
     const cases: Array<[string, string]> = [
-      ['LICENSE', 'text'],
+      ['LICENSE', 'UNSUPPORTED_TYPE'],
+      ['.env', 'UNSUPPORTED_TYPE'],
       ['notes.TEXT', 'text'],
       ['Guide.MD', 'markdown'],
       ['page.htm', 'html'],
@@ -101,6 +102,8 @@ describe('readDocument', () => {
     const docx = await readDocument(write('report.docx', 'Some words.'));
     assert.equal(docx.ok ? docx.doc.kind : docx.reason, 'UNSUPPORTED_TYPE');
     assert.match(docx.ok ? '' : docx.message, /'\.docx'.*\.html, \.htm, \.md/);
+    const license = await readDocument(path.join(tmp, 'LICENSE'));
+    assert.match(license.ok ? '' : license.message, /has no extension.*rename it \(e\.g\. README → README\.md\)/);
   });
 
   it('drops a UTF-8 byte order mark from the text but hashes the raw bytes', async () => {
@@ -144,6 +147,26 @@ describe('readDocument', () => {
     await assert.rejects(readDocument(write('x.txt', 'x'), { maxBytes: 0 }), (err) =>
       isMemflowError(err, 'INVALID_INPUT'),
     );
+  });
+});
+
+describe('checkDocumentContent', () => {
+  it("checks content by the source URI's kind, as readDocument checks a file", async () => {
+    const raw = fs.readFileSync(path.join(FIXTURES, 'corpus', 'aurora-kettle-warranty.md'));
+    const checked = checkDocumentContent('corpus/aurora-kettle-warranty.md', raw);
+    const read = await readDocument(path.join(FIXTURES, 'corpus', 'aurora-kettle-warranty.md'), { baseDir: FIXTURES });
+    assert.deepEqual(checked, read);
+    assert.equal(checkDocumentContent('notes', raw).ok ? '' : 'refused', 'refused');
+    const tooLarge = checkDocumentContent('a.md', Buffer.from('x'.repeat(65)), 64);
+    assert.equal(tooLarge.ok ? '' : tooLarge.reason, 'TOO_LARGE');
+    for (const [name, reason] of [
+      ['binary.txt', 'BINARY'],
+      ['invalid-utf8.txt', 'INVALID_UTF8'],
+      ['empty.md', 'EMPTY'],
+    ]) {
+      const result = checkDocumentContent(name!, fs.readFileSync(path.join(FIXTURES, 'bad', name!)));
+      assert.equal(result.ok ? '' : result.reason, reason, name);
+    }
   });
 });
 

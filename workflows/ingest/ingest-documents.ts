@@ -8,10 +8,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { rootMessage } from '../../contracts/errors';
-import { MemflowState } from '../../contracts/search-attributes';
+import { failure, rootMessage } from '../../contracts/errors';
+import { MemflowState, MemflowTenant } from '../../contracts/search-attributes';
 import type { BatchResult, IngestCarry, IngestProgress, IngestRequest } from '../../contracts/ingest';
-import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_REPORTED_FAILURES, progressQuery } from '../../contracts/ingest';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  MAX_REPORTED_FAILURES,
+  checkIngestCarry,
+  checkIngestRequest,
+  progressQuery,
+  sliceSource,
+  sourceSize,
+  sourceUris,
+} from '../../contracts/ingest';
 import { ingestBatch } from './ingest-batch';
 
 const { ensureLiveIndex } = proxyActivities<Activities>({
@@ -37,17 +48,36 @@ function emptyProgress(total: number): IngestProgress {
   };
 }
 
+/** The input as the shared schemas accept it, or a non-retryable INVALID_INPUT failure of the workflow. */
+function checkedInput(input: unknown, carry: unknown): { request: IngestRequest; carry?: IngestCarry } {
+  const request = checkIngestRequest(input);
+  if (!request.ok) throw failure('INVALID_INPUT', request.message);
+  if (carry === undefined) return { request: request.value };
+  const checkedCarry = checkIngestCarry(carry);
+  if (!checkedCarry.ok) throw failure('INVALID_INPUT', checkedCarry.message);
+  return { request: request.value, carry: checkedCarry.value };
+}
+
 /**
- * Ingests a list of files for one tenant: batches run as child workflows (bounded concurrency),
- * progress is a query, and very large corpora continue-as-new between batches.
+ * Ingests a tenant's documents — staged by the caller, or named under a configured corpus root —
+ * in batches run as child workflows (bounded concurrency); progress is a query, and very large
+ * corpora continue-as-new between batches. The input is validated first: other SDKs and the
+ * `temporal` CLI start workflows too, and an invalid input fails with INVALID_INPUT before any
+ * activity or child runs.
  */
-export async function ingestDocuments(request: IngestRequest, carry?: IngestCarry): Promise<IngestProgress> {
-  const batchSize = request.batchSize ?? 20;
-  const concurrency = request.concurrency ?? 2;
-  const batches: string[][] = [];
-  for (let i = 0; i < request.files.length; i += batchSize) batches.push(request.files.slice(i, i + batchSize));
+export async function ingestDocuments(input: IngestRequest, carryInput?: IngestCarry): Promise<IngestProgress> {
+  const { request, carry } = checkedInput(input, carryInput);
+  const { tenant, source } = request;
+  const batchSize = request.batchSize ?? DEFAULT_BATCH_SIZE;
+  const concurrency = request.concurrency ?? DEFAULT_CONCURRENCY;
+  const uris = sourceUris(source);
+  const batches: { start: number; end: number }[] = [];
+  for (let start = 0; start < sourceSize(source); start += batchSize) {
+    batches.push({ start, end: Math.min(start + batchSize, sourceSize(source)) });
+  }
+  const rejected = request.rejected ?? [];
   const startedAt = carry?.startedAt ?? Date.now();
-  const progress = carry?.progress ?? emptyProgress(request.files.length);
+  const progress = carry?.progress ?? emptyProgress(sourceSize(source) + rejected.length);
   const tick = () => {
     progress.elapsedMs = Date.now() - startedAt;
     progress.chunksPerSecond =
@@ -57,10 +87,6 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
     tick();
     return progress;
   });
-  if (!carry) {
-    upsertSearchAttributes([{ key: MemflowState, value: 'running' }]);
-    await ensureLiveIndex();
-  }
 
   const record = (result: BatchResult) => {
     progress.documentsDone += result.changed + result.unchanged + result.failures.length;
@@ -72,24 +98,30 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
     tick();
   };
 
+  if (!carry) {
+    upsertSearchAttributes([
+      { key: MemflowTenant, value: tenant },
+      { key: MemflowState, value: 'running' },
+    ]);
+    // Documents the caller refused before staging them: reported with the others.
+    record({ changed: 0, unchanged: 0, chunksWritten: 0, failures: rejected });
+    await ensureLiveIndex();
+  }
+
   let next = carry?.nextBatch ?? 0;
   const running = new Map<number, Promise<void>>();
   const parentId = workflowInfo().workflowId;
+  const maxBytes = request.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   while (next < batches.length || running.size > 0) {
     const mustContinue =
       workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
     while (!mustContinue && running.size < concurrency && next < batches.length) {
       const index = next++;
+      const { start, end } = batches[index]!;
       const child = executeChild(ingestBatch, {
         workflowId: `${parentId}/batch-${index}`,
-        args: [
-          {
-            tenant: request.tenant,
-            baseDir: request.baseDir,
-            files: batches[index]!,
-            maxBytes: request.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
-          },
-        ],
+        args: [{ tenant, maxBytes, source: sliceSource(source, start, end) }],
+        typedSearchAttributes: [{ key: MemflowTenant, value: tenant }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }).then(
         (result) => {
@@ -103,7 +135,7 @@ export async function ingestDocuments(request: IngestRequest, carry?: IngestCarr
             changed: 0,
             unchanged: 0,
             chunksWritten: 0,
-            failures: batches[index]!.map((file) => ({ sourceUri: file, reason: 'BATCH_FAILED', message })),
+            failures: uris.slice(start, end).map((sourceUri) => ({ sourceUri, reason: 'BATCH_FAILED', message })),
           });
           running.delete(index);
         },
