@@ -199,6 +199,18 @@ export const sendMessageUpdate = defineUpdate<TurnReply, [SendMessageInput]>('se
  */
 export const decideToolUpdate = defineUpdate<void, [ToolDecision]>('decideTool');
 export const historyQuery = defineQuery<SessionHistory>('history');
+/**
+ * @deprecated Decisions by signal, handled only by sessions started before the `decideTool`
+ * update (patch `tool-policies-and-decision-update`); remove with that patch.
+ */
+export interface LegacyToolSignal {
+  callId: string;
+  reason?: string;
+}
+/** @deprecated see {@link LegacyToolSignal}. */
+export const legacyApproveToolSignal = defineSignal<[LegacyToolSignal]>('approveTool');
+/** @deprecated see {@link LegacyToolSignal}. */
+export const legacyRejectToolSignal = defineSignal<[LegacyToolSignal]>('rejectTool');
 export const endSessionSignal = defineSignal('endSession');
 
 /** Readable in the Temporal UI. The session checks that its own id is this one. */

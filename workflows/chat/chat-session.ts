@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -17,6 +18,7 @@ import type {
   SendMessageInput,
   SessionEnd,
   SessionHistory,
+  LegacyToolSignal,
   ToolDecision,
   ToolOutcome,
   TurnRecord,
@@ -31,12 +33,15 @@ import {
   decideToolUpdate,
   endSessionSignal,
   historyQuery,
+  legacyApproveToolSignal,
+  legacyRejectToolSignal,
   sendMessageSchema,
   sendMessageUpdate,
   toolDecisionSchema,
 } from '../../contracts/chat';
 import { llm, localLlm, localStores, tools } from './step-proxies';
 import type { ToolName } from '../../contracts/tool-policy';
+import { TOOLS } from '../../contracts/tool-policy';
 import { parseWorkflowInput } from '../../contracts/identifiers';
 import { markSession } from './mark-session';
 
@@ -60,6 +65,9 @@ export async function chatSession(rawInput: ChatSessionInput): Promise<SessionEn
     );
   }
   markSession(input.tenant, input.sessionId);
+  // Runs started before tool policies and the decideTool update: default policies, callIds from
+  // the request, and decisions by signal (CONTRIBUTING.md, Changing a workflow).
+  const toolPolicies = patched('tool-policies-and-decision-update');
   const carry = input.carry;
   const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
@@ -86,8 +94,10 @@ export async function chatSession(rawInput: ChatSessionInput): Promise<SessionEn
    * never (`deny`).
    */
   async function runToolCall(requestId: string, name: ToolName, toolInput: string): Promise<ToolOutcome> {
-    const callId = uuid4();
-    const { policy } = await localStores.resolveToolPolicy({ tenant: input.tenant, tool: name });
+    const callId = toolPolicies ? uuid4() : `${requestId}:${name}`;
+    const { policy } = toolPolicies
+      ? await localStores.resolveToolPolicy({ tenant: input.tenant, tool: name })
+      : { policy: TOOLS[name].defaultPolicy };
     if (policy === 'deny') return { name, callId, policy, status: 'denied' };
     let decision: ToolDecision | undefined;
     if (policy === 'approve') {
@@ -235,6 +245,17 @@ export async function chatSession(rawInput: ChatSessionInput): Promise<SessionEn
       },
     },
   );
+  if (!toolPolicies) {
+    const legacyDecision = (approved: boolean) => (signal: LegacyToolSignal) =>
+      void decisions.set(signal.callId, {
+        callId: signal.callId,
+        approved,
+        approver: 'unrecorded (signal)',
+        ...(signal.reason ? { reason: signal.reason } : {}),
+      });
+    setHandler(legacyApproveToolSignal, legacyDecision(true));
+    setHandler(legacyRejectToolSignal, legacyDecision(false));
+  }
   setHandler(endSessionSignal, () => {
     ended = true;
   });
