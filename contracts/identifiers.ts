@@ -11,19 +11,22 @@ export const tenantSchema = z
   .string({ required_error: 'tenant is required', invalid_type_error: 'tenant must be a string' })
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
-    "tenant: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    'a tenant is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
   );
 
 export const sessionIdSchema = z
   .string({ required_error: 'sessionId is required', invalid_type_error: 'sessionId must be a string' })
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
-    "sessionId: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    'a session id is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
   );
 
 export const requestIdSchema = z
   .string({ required_error: 'requestId is required', invalid_type_error: 'requestId must be a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'requestId: use 1-128 letters, digits, ".", "_", ":" or "-" (a UUID)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
+    'a requestId is 1-128 letters, digits, ".", "_", ":" or "-" (use a UUID)',
+  );
 
 /** Who decided something (an approver, an admin): shown in history, so bounded and single-line. */
 export const actorSchema = z

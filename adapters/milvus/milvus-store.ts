@@ -116,8 +116,9 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   private async flush(collection: string): Promise<void> {
+    // A flush is a write to milvus-lite's WAL too: under the same lock as the others.
     if (this.options.flavor === 'lite')
-      await this.call('flush', () => this.client.flush({ collection_names: [collection] }));
+      await this.write('flush', () => this.client.flush({ collection_names: [collection] }));
   }
 
   async createCollection(name: string, identity: EmbeddingIdentity): Promise<CollectionInfo> {
