@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { MemflowError } from '../contracts/errors';
+import type { CodecKey } from './codec-keys';
+import { parseCodecKeys, readCodecKeyFile } from './codec-keys';
 
 /** Repository root: config defaults (the `.memflow/` folder, migrations) are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -77,9 +79,44 @@ const envSchema = z.object({
    */
   WORKER_HEAP_MIB: z.coerce.number().int().min(0).default(384),
   MEMFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /**
+   * Keys of the payload codec, `<keyId>:<base64 32-byte key>,…`: the first encrypts, all decrypt.
+   * Unset in local mode: the key file `<home>/codec-keys` that `memflow stack up` creates.
+   */
+  MEMFLOW_CODEC_KEYS: z.string().optional(),
+  /** `off` sends payloads to Temporal in plaintext (README.md, Payload encryption): an explicit opt-out. */
+  MEMFLOW_CODEC: z.enum(['on', 'off']).default('on'),
 });
 
 export type MemflowConfig = ReturnType<typeof toConfig>;
+
+/** The payload codec's settings: its keys come from MEMFLOW_CODEC_KEYS, else (local mode) the key file. */
+function codecSettings(env: z.infer<typeof envSchema>, home: string) {
+  const keyFile = path.join(home, 'codec-keys');
+  let keys: CodecKey[] = [];
+  let source: string | undefined;
+  if (env.MEMFLOW_CODEC_KEYS !== undefined) {
+    keys = parseCodecKeys(env.MEMFLOW_CODEC_KEYS, 'MEMFLOW_CODEC_KEYS');
+    source = 'MEMFLOW_CODEC_KEYS';
+  } else if (env.MEMFLOW_STACK_MODE === 'local') {
+    // Not in external mode: every worker and client of a deployment must hold the same keys, so
+    // they come from the operator (MEMFLOW_CODEC_KEYS), never from a file one machine made itself.
+    const fromFile = readCodecKeyFile(keyFile);
+    if (fromFile) [keys, source] = [fromFile, keyFile];
+  }
+  return {
+    enabled: env.MEMFLOW_CODEC === 'on',
+    /**
+     * The first encrypts, all decrypt. Empty when none is configured: clients and workers then
+     * refuse to connect (adapters/temporal/data-converter.ts).
+     */
+    keys,
+    /** Where the keys came from: `MEMFLOW_CODEC_KEYS` or the key file's path. */
+    source,
+    /** `<home>/codec-keys`: the key file of a developer machine. */
+    keyFile,
+  };
+}
 
 function toConfig(env: z.infer<typeof envSchema>) {
   const [temporalHost = '127.0.0.1', temporalPort = '7233'] = env.TEMPORAL_ADDRESS.split(':');
@@ -123,6 +160,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
     logLevel: env.MEMFLOW_LOG_LEVEL,
+    codec: codecSettings(env, home),
     worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, heapMiB: env.WORKER_HEAP_MIB },
     paths: {
       venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
