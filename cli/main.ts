@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config';
 import { errorMessage, rootCause, typedFailure } from '../contracts/errors';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
+import { codecServerCommand } from './codec-server-command';
 import { reindexCommand } from './reindex-command';
 import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
@@ -28,6 +29,9 @@ Usage:
                                     turn-throughput, search, ingest, memory, reindex-search, embed-thread
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
+  memflow codec-server [--port P] [--origin URL…]
+                                    decrypt payloads for the Temporal UI and \`temporal --codec-endpoint\`
+                                    (127.0.0.1 only; default port 8888)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -79,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
     case 'health':
       return healthCommand(config, ctx);
+    case 'codec-server':
+      return codecServerCommand(config, argv.slice(argv.indexOf('codec-server') + 1), ctx);
     default:
       console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
       return 2;
