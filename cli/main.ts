@@ -1,6 +1,7 @@
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { run as runWorker } from '../workers/worker';
-import { loadConfig } from '../config/config';
+import { configSecrets, loadConfig } from '../config/config';
+import { redactSecrets } from '../config/redact';
 import { errorMessage, rootCause, typedFailure } from '../contracts/errors';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
@@ -35,6 +36,9 @@ Usage:
 
 Configuration comes from environment variables; see README.md.`;
 
+/** The configuration's secrets, once it is loaded: the error printed on the way out is redacted with them. */
+let secrets: string[] = [];
+
 export interface CliContext {
   json: boolean;
   print(text: string): void;
@@ -61,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => console.error(line),
   };
   const config = loadConfig();
+  secrets = configSecrets(config);
   switch (command) {
     case 'stack':
       return stackCommand(config, rest, ctx);
@@ -98,13 +103,14 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Temporal wraps the reason (a workflow's failure, an activity's) in causes: the typed one speaks.
     const typed = typedFailure(err);
+    const print = (text: string) => console.error(redactSecrets(text, secrets));
     if (typed) {
-      console.error(`memflow: ${typed.code}: ${typed.message}`);
+      print(`memflow: ${typed.code}: ${typed.message}`);
     } else {
       const root = rootCause(err);
-      console.error(`memflow: ${errorMessage(err)}${root !== err ? `: ${errorMessage(root)}` : ''}`);
+      print(`memflow: ${errorMessage(err)}${root !== err ? `: ${errorMessage(root)}` : ''}`);
     }
-    if (process.env.MEMFLOW_DEBUG) console.error(err);
+    if (process.env.MEMFLOW_DEBUG) print(inspect(err));
     process.exitCode = typed?.code === 'USAGE' ? 2 : 1;
   },
 );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MemflowError } from '../contracts/errors';
 import type { CodecKey } from './codec-keys';
 import { parseCodecKeys, readCodecKeyFile } from './codec-keys';
+import { urlSecrets } from './redact';
 
 /** Repository root: config defaults (the `.memflow/` folder, migrations) are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -186,4 +187,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MemflowConfig 
     throw new MemflowError('CONFIG_INVALID', `Invalid memflow configuration:\n${problems}\nFix the variables above.`);
   }
   return toConfig(parsed.data);
+}
+
+/**
+ * Every secret value in a configuration, for `redactSecrets` wherever a log line or an error
+ * message leaves the process: API keys and tokens, URL passwords and credential query values, the
+ * codec keys.
+ */
+export function configSecrets(config: MemflowConfig): string[] {
+  return [
+    config.temporal.apiKey,
+    config.milvus.token,
+    config.llm.apiKey,
+    ...urlSecrets(config.llm.baseUrl),
+    ...urlSecrets(config.postgres.url),
+    ...config.codec.keys.map((k) => k.bytes.toString('base64')),
+  ].filter((s): s is string => s !== undefined && s.length > 0);
 }

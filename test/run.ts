@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateCodecKey } from '../config/codec-keys';
 import { REPO_ROOT, loadConfig } from '../config/config';
+import { redactUrl } from '../config/redact';
 import { dropDatabase } from '../adapters/postgres/ensure-database';
 import { ensureStackInstalled } from '../devstack/install';
 import { freePort } from '../devstack/net';
@@ -70,7 +71,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     await stackUp(config, log);
     log(
-      `stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${env.TEMPORAL_ADDRESS}, Milvus ${env.MILVUS_ADDRESS}, ${env.DATABASE_URL}`,
+      `stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${env.TEMPORAL_ADDRESS}, Milvus ${env.MILVUS_ADDRESS}, ${redactUrl(config.postgres.url)}`,
     );
     const files = testFiles(process.argv.slice(2));
     code = await new Promise<number>((resolve) => {

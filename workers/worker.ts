@@ -6,11 +6,12 @@ import { QueryEmbeddingCache } from '../adapters/embed/query-embedding-cache';
 import { chatModelFromConfig } from '../adapters/llm/openai-chat-model';
 import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
 import type { MemflowConfig } from '../config/config';
-import { loadConfig } from '../config/config';
+import { configSecrets, loadConfig } from '../config/config';
 import { createPool } from '../adapters/postgres/pool';
 import { WORKER_READY_LINE } from '../contracts/worker-ready';
 import { connectWorker } from '../adapters/temporal/connection';
 import { dataConverter } from '../adapters/temporal/data-converter';
+import { redactingLogFunction } from './redacting-log';
 import { workflowBundle } from './workflow-bundle';
 
 export interface WorkerHandle {
@@ -29,8 +30,12 @@ export async function createWorker(
   // First, so a worker without a codec key refuses before it connects to anything.
   const converter = dataConverter(config);
   if (!runtimeInstalled) {
-    // The SDK's runtime is process-wide and can be installed once, before the first worker.
-    Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+    // The SDK's runtime is process-wide and can be installed once, before the first worker. Core's
+    // own logs are forwarded to the same logger, so they are redacted too.
+    Runtime.install({
+      logger: new DefaultLogger(config.logLevel, redactingLogFunction(configSecrets(config))),
+      telemetryOptions: { logging: { forward: {} } },
+    });
     runtimeInstalled = true;
   }
   if (!config.codec.enabled) {
