@@ -1,9 +1,11 @@
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { run as runWorker } from '../workers/worker';
-import { loadConfig } from '../config/config';
+import { configSecrets, loadConfig } from '../config/config';
+import { redactSecrets } from '../config/redact';
 import { errorMessage, rootCause, typedFailure } from '../contracts/errors';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
+import { codecServerCommand } from './codec-server-command';
 import { reindexCommand } from './reindex-command';
 import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
@@ -28,8 +30,14 @@ Usage:
                                     turn-throughput, search, ingest, memory, reindex-search, embed-thread
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
+  memflow codec-server [--port P] [--origin URL…]
+                                    decrypt payloads for the Temporal UI and \`temporal --codec-endpoint\`
+                                    (127.0.0.1 only; default port 8888)
 
 Configuration comes from environment variables; see README.md.`;
+
+/** The configuration's secrets, once it is loaded: the error printed on the way out is redacted with them. */
+let secrets: string[] = [];
 
 export interface CliContext {
   json: boolean;
@@ -57,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => console.error(line),
   };
   const config = loadConfig();
+  secrets = configSecrets(config);
   switch (command) {
     case 'stack':
       return stackCommand(config, rest, ctx);
@@ -79,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
       return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
     case 'health':
       return healthCommand(config, ctx);
+    case 'codec-server':
+      return codecServerCommand(config, argv.slice(argv.indexOf('codec-server') + 1), ctx);
     default:
       console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
       return 2;
@@ -92,13 +103,14 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Temporal wraps the reason (a workflow's failure, an activity's) in causes: the typed one speaks.
     const typed = typedFailure(err);
+    const print = (text: string) => console.error(redactSecrets(text, secrets));
     if (typed) {
-      console.error(`memflow: ${typed.code}: ${typed.message}`);
+      print(`memflow: ${typed.code}: ${typed.message}`);
     } else {
       const root = rootCause(err);
-      console.error(`memflow: ${errorMessage(err)}${root !== err ? `: ${errorMessage(root)}` : ''}`);
+      print(`memflow: ${errorMessage(err)}${root !== err ? `: ${errorMessage(root)}` : ''}`);
     }
-    if (process.env.MEMFLOW_DEBUG) console.error(err);
+    if (process.env.MEMFLOW_DEBUG) print(inspect(err));
     process.exitCode = typed?.code === 'USAGE' ? 2 : 1;
   },
 );

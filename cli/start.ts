@@ -4,7 +4,7 @@ import { MemflowError, errorMessage } from '../contracts/errors';
 import { everyDocumentFailed } from '../client/ingest';
 import { MemflowClient } from '../client/memflow-client';
 import { QUICK_SUBSET, fetchPostgresDocs } from './postgres-docs-corpus';
-import { REPO_ROOT } from '../config/config';
+import { REPO_ROOT, loadConfig } from '../config/config';
 import { tailFile } from '../devstack/processes';
 import { formatStatus, stackStatus, stackUp } from '../devstack/stack';
 import { restartWorker, waitForWorker } from '../devstack/worker-process';
@@ -79,8 +79,10 @@ function sampleCorpus(config: MemflowConfig, ctx: CliContext): { paths: string[]
 }
 
 /** `npm start`: stack up, a fresh background worker, the health report, then ingest a sample and answer a question. */
-export async function startCommand(config: MemflowConfig, ctx: CliContext): Promise<number> {
-  await stackUp(config, ctx.log);
+export async function startCommand(configBefore: MemflowConfig, ctx: CliContext): Promise<number> {
+  await stackUp(configBefore, ctx.log);
+  // Read again: on a first start, `stack up` has just created the payload codec's key file.
+  const config = loadConfig();
   const worker = await restartWorker(config);
   ctx.log(`started: worker (pid ${worker.pid}, log ${worker.logFile})`);
   await waitForWorker(worker);

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { MemflowError } from '../contracts/errors';
 import { parseToolPolicies } from '../contracts/tool-policy';
 import { CORPUS_NAME_PATTERN } from '../contracts/ingest';
+import type { CodecKey } from './codec-keys';
+import { parseCodecKeys, readCodecKeyFile } from './codec-keys';
+import { urlSecrets } from './redact';
 
 /** Repository root: config defaults (the `.memflow/` folder, migrations) are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -122,9 +125,44 @@ const envSchema = z.object({
     }),
   /** Long-term memories a tenant may hold; further facts are not stored (and the turn says so in its log). */
   MEMFLOW_MEMORY_CAP: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /**
+   * Keys of the payload codec, `<keyId>:<base64 32-byte key>,…`: the first encrypts, all decrypt.
+   * Unset in local mode: the key file `<home>/codec-keys` that `memflow stack up` creates.
+   */
+  MEMFLOW_CODEC_KEYS: z.string().optional(),
+  /** `off` sends payloads to Temporal in plaintext (README.md, Payload encryption): an explicit opt-out. */
+  MEMFLOW_CODEC: z.enum(['on', 'off']).default('on'),
 });
 
 export type MemflowConfig = ReturnType<typeof toConfig>;
+
+/** The payload codec's settings: its keys come from MEMFLOW_CODEC_KEYS, else (local mode) the key file. */
+function codecSettings(env: z.infer<typeof envSchema>, home: string) {
+  const keyFile = path.join(home, 'codec-keys');
+  let keys: CodecKey[] = [];
+  let source: string | undefined;
+  if (env.MEMFLOW_CODEC_KEYS !== undefined) {
+    keys = parseCodecKeys(env.MEMFLOW_CODEC_KEYS, 'MEMFLOW_CODEC_KEYS');
+    source = 'MEMFLOW_CODEC_KEYS';
+  } else if (env.MEMFLOW_STACK_MODE === 'local') {
+    // Not in external mode: every worker and client of a deployment must hold the same keys, so
+    // they come from the operator (MEMFLOW_CODEC_KEYS), never from a file one machine made itself.
+    const fromFile = readCodecKeyFile(keyFile);
+    if (fromFile) [keys, source] = [fromFile, keyFile];
+  }
+  return {
+    enabled: env.MEMFLOW_CODEC === 'on',
+    /**
+     * The first encrypts, all decrypt. Empty when none is configured: clients and workers then
+     * refuse to connect (adapters/temporal/data-converter.ts).
+     */
+    keys,
+    /** Where the keys came from: `MEMFLOW_CODEC_KEYS` or the key file's path. */
+    source,
+    /** `<home>/codec-keys`: the key file of a developer machine. */
+    keyFile,
+  };
+}
 
 function toConfig(env: z.infer<typeof envSchema>) {
   const [temporalHost = '127.0.0.1', temporalPort = '7233'] = env.TEMPORAL_ADDRESS.split(':');
@@ -171,6 +209,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     logLevel: env.MEMFLOW_LOG_LEVEL,
     chat: { toolPolicies: env.MEMFLOW_TOOL_POLICY, memoryCap: env.MEMFLOW_MEMORY_CAP },
+    codec: codecSettings(env, home),
     worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, heapMiB: env.WORKER_HEAP_MIB },
     paths: {
       venv: path.resolve(env.MEMFLOW_VENV ?? path.join(home, 'venv')),
@@ -196,4 +235,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MemflowConfig 
     throw new MemflowError('CONFIG_INVALID', `Invalid memflow configuration:\n${problems}\nFix the variables above.`);
   }
   return toConfig(parsed.data);
+}
+
+/**
+ * Every secret value in a configuration, for `redactSecrets` wherever a log line or an error
+ * message leaves the process: API keys and tokens, URL passwords and credential query values, the
+ * codec keys.
+ */
+export function configSecrets(config: MemflowConfig): string[] {
+  return [
+    config.temporal.apiKey,
+    config.milvus.token,
+    config.llm.apiKey,
+    ...urlSecrets(config.llm.baseUrl),
+    ...urlSecrets(config.postgres.url),
+    ...config.codec.keys.map((k) => k.bytes.toString('base64')),
+  ].filter((s): s is string => s !== undefined && s.length > 0);
 }

@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   PORT_TAKEN: { retryable: false },
   SERVICE_UNHEALTHY: { retryable: true },
   WORKFLOW_BUNDLE_FAILED: { retryable: false },
+  // Payload encryption (adapters/temporal/payload-codec.ts)
+  /** A payload was encrypted with a key id this process does not hold: add the key to MEMFLOW_CODEC_KEYS. */
+  CODEC_KEY_UNKNOWN: { retryable: false },
+  /** An encrypted payload failed authentication or is malformed: it was altered, or the key's bytes differ. */
+  CODEC_PAYLOAD_INVALID: { retryable: false },
   // PostgreSQL
   POSTGRES_UNREACHABLE: { retryable: true },
   MIGRATION_CHANGED: { retryable: false },

@@ -4,6 +4,7 @@ import { appliedMigrationCount, migrate } from '../adapters/postgres/migrate';
 import { createPool, describeUrl, postgresError } from '../adapters/postgres/pool';
 import { errorMessage } from '../contracts/errors';
 import { prepareLocalModels } from '../adapters/embed/embedding-models';
+import { ensureCodecKeyFile } from './codec-key-file';
 import { ensureStackInstalled, isStackInstalled } from './install';
 import { MILVUS, checkMilvus, startMilvus, stopMilvus } from './milvus-server';
 import { ensureMilvusStandaloneInstalled } from './milvus-standalone-install';
@@ -32,14 +33,18 @@ export type Log = (line: string) => void;
 /**
  * Brings the stack up, idempotently: installs the venv once, starts Temporal and Milvus (milvus-lite,
  * or Milvus standalone 2.3 when MILVUS_FLAVOR=standalone, installed on first use) unless they
- * already run, makes sure the database exists and is migrated, registers search attributes.
- * In `external` mode nothing is started: every service is only health-checked.
+ * already run, makes sure the database exists and is migrated, registers search attributes, and
+ * creates the payload codec's key file if there is no key. In `external` mode nothing is started
+ * and no key is made: every service is only health-checked, and the keys are the operator's.
  */
 export async function stackUp(config: MemflowConfig, log: Log): Promise<StackStatus> {
   // Postgres first: a wrong DATABASE_URL fails before anything is started.
   const created = await ensureDatabase(config.postgres.url);
   if (created) log(`created database ${describeUrl(config.postgres.url)}`);
   if (config.stackMode === 'local') {
+    const keyFile = ensureCodecKeyFile(config);
+    if (keyFile)
+      log(`created the payload codec key ${keyFile}: keep it, Temporal stores this stack's payloads encrypted with it`);
     const bins = ensureStackInstalled(config, log);
     const temporal = await startTemporal(config, bins.temporal);
     log(

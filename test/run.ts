@@ -10,11 +10,23 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateCodecKey } from '../config/codec-keys';
 import { REPO_ROOT, loadConfig } from '../config/config';
+import { redactUrl } from '../config/redact';
 import { dropDatabase } from '../adapters/postgres/ensure-database';
 import { ensureStackInstalled } from '../devstack/install';
 import { freePort } from '../devstack/net';
 import { stackDown, stackUp } from '../devstack/stack';
+
+/**
+ * The run's payload codec keys: a fresh key per run, so no test can pass by reading another run's
+ * payloads. Recording replay fixtures (MEMFLOW_RECORD_HISTORIES) uses the fixtures' committed test
+ * key instead, so the replay test can decrypt what was recorded (test/replay/codec-keys).
+ */
+function runCodecKeys(): string {
+  if (!process.env.MEMFLOW_RECORD_HISTORIES) return generateCodecKey('test');
+  return fs.readFileSync(path.join(REPO_ROOT, 'test', 'replay', 'codec-keys'), 'utf8');
+}
 
 function testFiles(args: string[]): string[] {
   if (args.length > 0) return args.map((a) => path.resolve(a));
@@ -51,6 +63,7 @@ async function main(): Promise<number> {
     DATABASE_URL: database.toString(),
     MEMFLOW_TEST_RUN: runId,
     MEMFLOW_LOG_LEVEL: process.env.MEMFLOW_LOG_LEVEL ?? 'WARN',
+    MEMFLOW_CODEC_KEYS: runCodecKeys(),
   };
   const config = loadConfig(env);
   let code = 1;
@@ -58,7 +71,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     await stackUp(config, log);
     log(
-      `stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${env.TEMPORAL_ADDRESS}, Milvus ${env.MILVUS_ADDRESS}, ${env.DATABASE_URL}`,
+      `stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${env.TEMPORAL_ADDRESS}, Milvus ${env.MILVUS_ADDRESS}, ${redactUrl(config.postgres.url)}`,
     );
     const files = testFiles(process.argv.slice(2));
     code = await new Promise<number>((resolve) => {

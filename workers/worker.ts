@@ -6,10 +6,12 @@ import { QueryEmbeddingCache } from '../adapters/embed/query-embedding-cache';
 import { chatModelFromConfig } from '../adapters/llm/openai-chat-model';
 import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
 import type { MemflowConfig } from '../config/config';
-import { loadConfig } from '../config/config';
+import { configSecrets, loadConfig } from '../config/config';
 import { createPool } from '../adapters/postgres/pool';
 import { WORKER_READY_LINE } from '../contracts/worker-ready';
 import { connectWorker } from '../adapters/temporal/connection';
+import { dataConverter } from '../adapters/temporal/data-converter';
+import { redactingLogFunction } from './redacting-log';
 import { workflowBundle } from './workflow-bundle';
 
 export interface WorkerHandle {
@@ -25,10 +27,21 @@ export async function createWorker(
   config: MemflowConfig,
   options: { taskQueue?: string; interceptors?: WorkerOptions['interceptors'] } = {},
 ): Promise<WorkerHandle> {
+  // First, so a worker without a codec key refuses before it connects to anything.
+  const converter = dataConverter(config);
   if (!runtimeInstalled) {
-    // The SDK's runtime is process-wide and can be installed once, before the first worker.
-    Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+    // The SDK's runtime is process-wide and can be installed once, before the first worker. Core's
+    // own logs are forwarded to the same logger, so they are redacted too.
+    Runtime.install({
+      logger: new DefaultLogger(config.logLevel, redactingLogFunction(configSecrets(config))),
+      telemetryOptions: { logging: { forward: {} } },
+    });
     runtimeInstalled = true;
+  }
+  if (!config.codec.enabled) {
+    Runtime.instance().logger.warn(
+      'MEMFLOW_CODEC=off: workflow and activity payloads go to Temporal in plaintext (README.md, Payload encryption)',
+    );
   }
   const db = createPool(config.postgres.url);
   const vectors = new MilvusVectorStore({
@@ -47,6 +60,7 @@ export async function createWorker(
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     workflowBundle: bundle,
+    dataConverter: converter,
     activities: createActivities({
       db,
       vectors,

@@ -11,6 +11,8 @@ import { MemflowError } from '../contracts/errors';
  * reach the bundle.
  */
 const SOURCE_DIRS = ['workflows', 'contracts'];
+/** How the bundle is built (its options, e.g. the failure converter) is part of what it is. */
+const BUILDER_FILE = path.join('workers', 'build-workflow-bundle.ts');
 /** The exact versions of every package the bundle may pull in. */
 const LOCK_FILE = 'package-lock.json';
 const SDK_PACKAGES = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/common'];
@@ -24,9 +26,10 @@ const STALE_MS = 24 * 60 * 60_000;
  * child process. Bundling inside the worker (`workflowsPath`) leaves webpack and its garbage in
  * the long-lived process and slows every start (bench/README.md, memory); the
  * Temporal docs recommend prebuilt bundles for production for the same reasons. The digest covers
- * every file under workflows/ and contracts/ and package-lock.json, so an edit anywhere the
- * workflows could import from, or another version of a package, gives a new bundle; two processes
- * building the same one write it atomically.
+ * every file under workflows/ and contracts/, package-lock.json and the builder (its bundling
+ * options), so an edit anywhere the workflows could import from, another version of a package or
+ * another way of bundling gives a new bundle; two processes building the same one write it
+ * atomically.
  */
 export async function workflowBundle(cacheDir: string): Promise<{ codePath: string }> {
   const codePath = path.join(cacheDir, `workflow-bundle-${workflowSourceDigest()}.js`);
@@ -37,7 +40,7 @@ export async function workflowBundle(cacheDir: string): Promise<{ codePath: stri
   return { codePath };
 }
 
-/** sha256 over the workflow sources (paths and contents), the lock file and the SDK versions; 16 hex digits. */
+/** sha256 over the workflow sources (paths and contents), the lock file, the builder and the SDK versions; 16 hex digits. */
 export function workflowSourceDigest(root = REPO_ROOT): string {
   const hash = crypto.createHash('sha256');
   for (const pkg of SDK_PACKAGES) {
@@ -45,8 +48,10 @@ export function workflowSourceDigest(root = REPO_ROOT): string {
     hash.update(`${pkg}@${manifest.version}\0`);
   }
   const lockFile = path.join(root, LOCK_FILE);
+  const builder = path.join(root, BUILDER_FILE);
   const files = [
     ...(fs.existsSync(lockFile) ? [lockFile] : []),
+    ...(fs.existsSync(builder) ? [builder] : []),
     ...SOURCE_DIRS.flatMap((d) => listFiles(path.join(root, d))),
   ];
   for (const file of files) {

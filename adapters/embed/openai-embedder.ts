@@ -1,4 +1,5 @@
 import type { Metric } from '../../contracts/embedding';
+import { redactUrl, urlSecrets } from '../../config/redact';
 import { classifyLlmError } from '../llm/classify-error';
 import { failure } from '../../contracts/errors';
 import { createOpenAiClient } from '../llm/openai-client';
@@ -27,7 +28,9 @@ export interface OpenAiEmbedderOptions extends OpenAiEndpoint {
  */
 export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Promise<Embedder> {
   const client = createOpenAiClient(options);
-  const operation = `embeddings (${options.model} at ${options.baseURL})`;
+  // Messages built here are recorded in workflow history: the endpoint's credentials stay out.
+  const operation = `embeddings (${options.model} at ${redactUrl(options.baseURL)})`;
+  const secrets = [options.apiKey, ...urlSecrets(options.baseURL)];
   const batchSize = options.batchSize ?? 96;
 
   async function request(texts: string[], dim: number | undefined): Promise<number[][]> {
@@ -40,7 +43,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
         ...(options.requestDimensions && dim !== undefined ? { dimensions: dim } : {}),
       });
     } catch (err) {
-      throw classifyLlmError(err, { operation });
+      throw classifyLlmError(err, { operation, secrets });
     }
     const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
     if (data.length !== texts.length) {

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { redactError, redactSecrets } from '../../config/redact';
 import type { ErrorCode } from '../../contracts/errors';
 import { failure } from '../../contracts/errors';
 
@@ -7,8 +8,16 @@ import { failure } from '../../contracts/errors';
 export type LlmErrorCode = Extract<ErrorCode, `LLM_${string}`>;
 
 export interface ClassifyContext {
-  /** What was being called, for the message: e.g. `chat completion (gpt-4o-mini at http://…/v1)`. */
+  /**
+   * What was being called, for the message: e.g. `chat completion (gpt-4o-mini at http://…/v1)`,
+   * with its URL already redacted (`redactUrl`).
+   */
   operation: string;
+  /**
+   * The endpoint's credentials (API key, URL password), redacted from the failure's message and
+   * cause: Temporal records both in history, and fetch and servers quote credentials back.
+   */
+  secrets?: readonly (string | undefined)[];
   /** For HTTP-date `retry-after` values; injectable for tests. */
   now?: () => number;
 }
@@ -23,26 +32,30 @@ export interface ClassifyContext {
  * - a cancelled request (the activity was cancelled) is returned unchanged so cancellation propagates.
  * - a response body that does not parse → retryable `LLM_MALFORMED_OUTPUT`.
  * Errors that are already `ApplicationFailure`s pass through; anything else is retryable `LLM_UNAVAILABLE`.
+ * The failure's message and its cause (a copy of `err`) are redacted with `context.secrets`.
  */
 export function classifyLlmError(err: unknown, context: ClassifyContext): Error {
   if (err instanceof ApplicationFailure || err instanceof APIUserAbortError) return err;
-  const cause = err instanceof Error ? err : new Error(String(err));
+  const secrets = context.secrets ?? [];
+  const cause = redactError(err, secrets);
   const where = context.operation;
+  const retryable = (code: LlmErrorCode, message: string, nextRetryDelayMs?: number): ApplicationFailure =>
+    failure(code, redactSecrets(message, secrets), { cause, nextRetryDelayMs });
 
   if (err instanceof APIConnectionTimeoutError) {
-    return retryable('LLM_TIMEOUT', `${where} timed out: ${err.message}`, cause);
+    return retryable('LLM_TIMEOUT', `${where} timed out: ${err.message}`);
   }
   if (err instanceof APIConnectionError) {
-    return retryable('LLM_UNAVAILABLE', `${where} could not connect: ${connectionMessage(err)}`, cause);
+    return retryable('LLM_UNAVAILABLE', `${where} could not connect: ${connectionMessage(err)}`);
   }
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
     const delay = retryAfterMs(err.headers, context.now ?? Date.now);
     const detail = `${where} failed with HTTP ${status}: ${err.message}`;
-    if (status === 429) return retryable('LLM_RATE_LIMITED', detail, cause, delay);
-    if (status === 408) return retryable('LLM_TIMEOUT', detail, cause, delay);
+    if (status === 429) return retryable('LLM_RATE_LIMITED', detail, delay);
+    if (status === 408) return retryable('LLM_TIMEOUT', detail, delay);
     if (status === 409 || status >= 500 || err.headers?.get('x-should-retry') === 'true') {
-      return retryable('LLM_UNAVAILABLE', detail, cause, delay);
+      return retryable('LLM_UNAVAILABLE', detail, delay);
     }
     const hint =
       status === 401 || status === 403
@@ -50,17 +63,13 @@ export function classifyLlmError(err: unknown, context: ClassifyContext): Error 
         : status === 404
           ? ' Check OPENAI_BASE_URL and the model name.'
           : '';
-    return failure('LLM_BAD_REQUEST', `${detail}.${hint}`, { cause, details: [{ status }] });
+    return failure('LLM_BAD_REQUEST', redactSecrets(`${detail}.${hint}`, secrets), { cause, details: [{ status }] });
   }
   if (err instanceof SyntaxError) {
     // The client could not parse the response body: a truncated or garbled reply.
-    return retryable('LLM_MALFORMED_OUTPUT', `${where} returned a body that is not valid JSON: ${err.message}`, cause);
+    return retryable('LLM_MALFORMED_OUTPUT', `${where} returned a body that is not valid JSON: ${err.message}`);
   }
-  return retryable('LLM_UNAVAILABLE', `${where} failed: ${cause.message}`, cause);
-}
-
-function retryable(code: LlmErrorCode, message: string, cause: Error, nextRetryDelayMs?: number): ApplicationFailure {
-  return failure(code, message, { cause, nextRetryDelayMs });
+  return retryable('LLM_UNAVAILABLE', `${where} failed: ${cause.message}`);
 }
 
 /** The server's requested wait in ms, from `retry-after-ms` or `retry-after` (seconds or HTTP date). */

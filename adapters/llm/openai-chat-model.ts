@@ -1,5 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import type { MemflowConfig } from '../../config/config';
+import { redactUrl, urlSecrets } from '../../config/redact';
 import type { ChatCompletion, ChatModel, ChatRequest } from './chat-model';
 import { classifyLlmError } from './classify-error';
 import { failure } from '../../contracts/errors';
@@ -17,7 +18,9 @@ export interface OpenAiChatModelOptions extends OpenAiEndpoint {
  */
 export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatModel {
   const client = createOpenAiClient(options);
-  const operation = `chat completion (${options.model} at ${options.baseURL})`;
+  // Messages built here are recorded in workflow history: the endpoint's credentials stay out.
+  const operation = `chat completion (${options.model} at ${redactUrl(options.baseURL)})`;
+  const secrets = [options.apiKey, ...urlSecrets(options.baseURL)];
 
   return {
     model: options.model,
@@ -35,7 +38,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
           request.signal ? { signal: request.signal } : undefined,
         );
       } catch (err) {
-        throw classifyLlmError(err, { operation });
+        throw classifyLlmError(err, { operation, secrets });
       }
 
       const choice = response.choices[0];

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { ClientConfig } from 'pg';
 import { Pool } from 'pg';
+import { redactError, redactSecrets, urlSecrets } from '../../config/redact';
 import { MemflowError, errorMessage } from '../../contracts/errors';
 
 /** Like libpq: a URL without a user name connects as PGUSER or the OS user. */
@@ -23,15 +24,20 @@ export function describeUrl(url: string): string {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
 
-/** Turns a connection failure into a typed error that says what to do. */
+/**
+ * Turns a connection failure into a typed error that says what to do. The driver's message and the
+ * cause are redacted with the URL's credentials: this error may become an activity's failure, which
+ * history records.
+ */
 export function postgresError(url: string, err: unknown): MemflowError {
   const code = (err as { code?: string }).code ?? '';
+  const secrets = urlSecrets(url);
   const reason =
     UNREACHABLE.has(code) || /timeout/i.test(errorMessage(err)) ? 'is unreachable' : 'refused the connection';
   return new MemflowError(
     'POSTGRES_UNREACHABLE',
-    `PostgreSQL at ${describeUrl(url)} ${reason} (${code || errorMessage(err)}). ` +
+    `PostgreSQL at ${describeUrl(url)} ${reason} (${code || redactSecrets(errorMessage(err), secrets)}). ` +
       'Start PostgreSQL or point DATABASE_URL at a running server, e.g. postgres://user@host:5432/memflow.',
-    { cause: err },
+    { cause: redactError(err, secrets) },
   );
 }

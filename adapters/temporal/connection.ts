@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { MemflowConfig } from '../../config/config';
+import { dataConverter } from './data-converter';
 
 function connectionOptions(config: MemflowConfig) {
   return {
@@ -10,10 +11,15 @@ function connectionOptions(config: MemflowConfig) {
   };
 }
 
-/** A client connection for starting workflows, sending updates and admin calls. */
+/**
+ * A client connection for starting workflows, sending updates and admin calls, with memflow's data
+ * converter: what it sends is encrypted, what it reads is decrypted. Refuses (CONFIG_INVALID)
+ * before connecting when the codec has no key.
+ */
 export async function connectClient(config: MemflowConfig): Promise<Client> {
+  const converter = dataConverter(config);
   const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: '5s' });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: converter });
 }
 
 /** The worker's native connection. */

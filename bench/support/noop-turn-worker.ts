@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { MemflowConfig } from '../../config/config';
+import { dataConverter } from '../../adapters/temporal/data-converter';
 import { endNoopSession, noopTurnSession, noopTurnUpdate } from './noop-turn-workflow';
 
 export interface NoopActivities {
@@ -30,6 +31,8 @@ export async function startNoopTurns(config: MemflowConfig, client: Client, runI
     namespace: config.temporal.namespace,
     taskQueue,
     workflowsPath: require.resolve('./noop-turn-workflow'),
+    // As memflow's worker: the client encrypts, and encryption is part of a turn's cost.
+    dataConverter: dataConverter(config),
     activities,
   });
   const running = worker.run();

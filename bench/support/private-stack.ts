@@ -83,7 +83,7 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
   database.pathname = `/memflow_${label}_${runId}`;
   const [temporalPort, uiPort, milvusPort] = [await freePort(), await freePort(), await freePort()];
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `memflow-${label}-${runId}-`));
-  const config = loadConfig({
+  const stackEnv: NodeJS.ProcessEnv = {
     ...parent,
     MEMFLOW_HOME: home,
     MEMFLOW_VENV: base.paths.venv,
@@ -98,7 +98,8 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
     MEMFLOW_COLLECTION_PREFIX: `${label}_${runId}`,
     DATABASE_URL: database.toString(),
     MEMFLOW_LOG_LEVEL: parent.MEMFLOW_LOG_LEVEL || 'WARN',
-  });
+  };
+  let config = loadConfig(stackEnv);
 
   const cleanups: (() => unknown)[] = [];
   let stopped: Promise<void> | undefined;
@@ -118,6 +119,9 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
   try {
     const started = Date.now();
     await stackUp(config, log);
+    // Read again: `stack up` created the payload codec key file in the new home (unless
+    // MEMFLOW_CODEC_KEYS is set), which the bench's clients and workers (given this home) use.
+    config = loadConfig(stackEnv);
     options.signal?.throwIfAborted();
     log(
       `stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${config.temporal.address}, ` +

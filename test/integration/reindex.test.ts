@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { createEmbedderRegistry } from '../../adapters/embed/embedder-registry';
 import { liveAlias } from '../../adapters/milvus/collection-names';
 import { disableDualWrite, dropTargetCollection } from '../../activities/reindex/target-collection';
 import { revertCutover } from '../../activities/reindex/cutover';
 import { getReindex } from '../../adapters/postgres/reindex-control';
+import { payloadCodec } from '../../adapters/temporal/data-converter';
 import { signalReindex, startReindex } from '../../client/reindex';
 import { MemflowError, typedFailure } from '../../contracts/errors';
 import type { ReindexOptions, ReindexStatusView } from '../../contracts/reindex';
@@ -384,15 +386,16 @@ describe('re-embed saga on the real stack', () => {
         'exactly the registry chunks, once each',
       );
       const history = await saga(started.workflowId).fetchHistory();
-      const results = history
-        .events!.filter((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data?.length)
-        .map(
-          (e) =>
-            JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as {
-              resumedFrom?: number;
-            },
-        )
-        .filter((r) => r.resumedFrom !== undefined);
+      // History holds payloads as Temporal stores them, encrypted: decode as the client would.
+      const codec = payloadCodec(config)!;
+      const results: { resumedFrom?: number }[] = [];
+      for (const e of history.events!) {
+        const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+        if (!payload?.data?.length) continue;
+        const [plain] = await codec.decode([payload]);
+        const result = defaultPayloadConverter.fromPayload<{ resumedFrom?: number } | undefined>(plain!);
+        if (result?.resumedFrom !== undefined) results.push(result);
+      }
       assert.ok(
         results.some((r) => r.resumedFrom! > 0),
         'the retried backfill continued from its last heartbeat, not from the start',

@@ -5,9 +5,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { REPO_ROOT, loadConfig } from '../../config/config';
 import { dropDatabase } from '../../adapters/postgres/ensure-database';
+import { connectClient } from '../../adapters/temporal/connection';
+import { KEY_ID_METADATA } from '../../adapters/temporal/payload-codec';
 import { freePort } from '../../devstack/net';
 import { testConfig } from '../support/test-env';
 
@@ -39,6 +40,8 @@ async function privateStackEnv(home: string): Promise<NodeJS.ProcessEnv> {
     TEMPORAL_UI_PORT: String(await freePort()),
     MILVUS_ADDRESS: `127.0.0.1:${await freePort()}`,
     TEMPORAL_TASK_QUEUE: `${base.temporal.taskQueue}-cli`,
+    // As on a developer machine: no key configured, so `stack up` makes the key file.
+    MEMFLOW_CODEC_KEYS: '',
   };
 }
 
@@ -69,6 +72,9 @@ describe('memflow start / stack up / stack down', () => {
     assert.equal(output.answer.answerKind, 'extractive', 'offline, the answer says it is extractive');
     assert.match(output.answer.answer, /^Extractive answer \(no language model configured\):/);
     assert.ok(output.answer.citations.length > 0, 'the answer cites the sample corpus');
+    const keyFile = path.join(home, 'codec-keys');
+    assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'the codec key file is readable by its owner only');
+    const keys = fs.readFileSync(keyFile, 'utf8');
 
     const status = JSON.parse(memflow(['stack', 'status', '--json'], env).stdout) as {
       services: { name: string; state: string; pid?: number }[];
@@ -87,6 +93,7 @@ describe('memflow start / stack up / stack down', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /already running: Temporal/);
     assert.match(again.stderr, /already running: Milvus/);
+    assert.equal(fs.readFileSync(keyFile, 'utf8'), keys, 'the key is made once');
     const pidsAfter = (JSON.parse(again.stdout) as typeof status).services.map((s) => s.pid);
     assert.deepEqual(
       pidsAfter,
@@ -103,17 +110,23 @@ describe('memflow start / stack up / stack down', () => {
 
     assert.equal(memflow(['stack', 'up'], env).code, 0);
     const config = loadConfig({ ...process.env, ...env });
-    const connection = await Connection.connect({ address: config.temporal.address });
+    assert.equal(config.codec.source, keyFile);
+    const client = await connectClient(config);
     try {
-      const client = new Client({ connection });
       const described = await client.workflow.getHandle(report.workflowId).describe();
       assert.equal(described.status.name, 'COMPLETED');
+      // The background worker encrypted the result with the key file's key.
+      const history = await client.workflow.getHandle(report.workflowId).fetchHistory();
+      const completed = history.events?.find((e) => e.workflowExecutionCompletedEventAttributes);
+      const keyId =
+        completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.metadata?.[KEY_ID_METADATA];
+      assert.equal(keyId && Buffer.from(keyId).toString(), config.codec.keys[0]?.id);
       const listed: string[] = [];
       for await (const wf of client.workflow.list({ query: `WorkflowType = 'healthCheck'` }))
         listed.push(wf.workflowId);
       assert.ok(listed.includes(report.workflowId));
     } finally {
-      await connection.close();
+      await client.connection.close();
     }
   });
 });
@@ -161,6 +174,16 @@ describe('bad configuration fails fast with a message that says what to do', () 
     assert.match(result.stderr, /STACK_INSTALL_FAILED: Creating the Python venv failed/);
     assert.match(result.stderr, /python3/);
     fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('external mode without a payload codec key: the worker and the client refuse to start', () => {
+    const env = { MEMFLOW_STACK_MODE: 'external', MEMFLOW_CODEC_KEYS: '' };
+    for (const args of [['worker'], ['chat', '--tenant', 't', '--session', 's', 'hello'], ['health']]) {
+      const result = memflow(args, env);
+      assert.equal(result.code, 1, args[0]);
+      assert.match(result.stderr, /CONFIG_INVALID: No payload codec key: set MEMFLOW_CODEC_KEYS/, args[0]);
+      assert.doesNotMatch(result.stdout, /ready|polling/i, args[0]);
+    }
   });
 
   test('an invalid variable', () => {

@@ -1,8 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { MilvusVectorStore } from '../../adapters/milvus/milvus-store';
 import type { MemflowConfig } from '../../config/config';
 import { createPool } from '../../adapters/postgres/pool';
+import { connectClient } from '../../adapters/temporal/connection';
 
 /** The clients a test uses to observe the real stack; `close()` releases them all. */
 export interface StackClients {
@@ -13,15 +14,16 @@ export interface StackClients {
 }
 
 export async function openStackClients(config: MemflowConfig): Promise<StackClients> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  // memflow's own client: payloads are encrypted, so reading them takes the codec.
+  const temporal = await connectClient(config);
   const db = createPool(config.postgres.url, 4);
   const vectors = new MilvusVectorStore({ address: config.milvus.address, flavor: config.milvus.flavor });
   return {
-    temporal: new Client({ connection, namespace: config.temporal.namespace }),
+    temporal,
     db,
     vectors,
     async close() {
-      await Promise.allSettled([connection.close(), db.end(), vectors.close()]);
+      await Promise.allSettled([temporal.connection.close(), db.end(), vectors.close()]);
     },
   };
 }

@@ -4,8 +4,13 @@ import path from 'node:path';
 import { REPO_ROOT } from '../../config/config';
 import { WORKER_READY_LINE } from '../../contracts/worker-ready';
 
+export interface WorkerProcess extends ChildProcess {
+  /** Everything the worker wrote to stdout and stderr so far: its log. */
+  output(): string;
+}
+
 /** A real `memflow worker` process (so a test can SIGKILL it), resolved once it polls. */
-export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'memflow.js'), 'worker'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,7 +33,7 @@ export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess>
     });
   });
   child.removeAllListeners('exit');
-  return child;
+  return Object.assign(child, { output: () => output });
 }
 
 export function waitForExit(child: ChildProcess): Promise<void> {

@@ -13,7 +13,7 @@ describe('workflow bundle digest', () => {
     fs.writeFileSync(path.join(root, file), text);
   };
 
-  it('changes with workflows/, contracts/ and the lock file only: activities and adapters are never bundled', () => {
+  it('changes with workflows/, contracts/, the lock file and the builder only: activities and adapters are never bundled', () => {
     write('workflows/index.ts', "export * from './chat';\n");
     write('contracts/chat.ts', 'export const a = 1;\n');
     write('activities/chat/pin-index.ts', 'export const c = 1;\n');
@@ -36,6 +36,7 @@ describe('workflow bundle digest', () => {
       ['workflows/data.json', '{}'],
       ['package-lock.json', '{"lockfileVersion":3}'],
       ['package-lock.json', '{"lockfileVersion":3,"packages":{}}'],
+      ['workers/build-workflow-bundle.ts', 'bundleWorkflowCode({ failureConverterPath });\n'],
     ] as const) {
       write(file, text);
       const digest = workflowSourceDigest(root);
