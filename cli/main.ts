@@ -3,6 +3,7 @@ import { run as runWorker } from '../workers/worker';
 import { configSecrets, loadConfig } from '../config/config';
 import { redactSecrets } from '../config/redact';
 import { errorMessage, rootCause, typedFailure } from '../contracts/errors';
+import { superviseWorker } from '../devstack/worker-supervisor';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
 import { codecServerCommand } from './codec-server-command';
@@ -72,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate':
       return migrateCommand(config, ctx);
     case 'worker':
-      await runWorker();
+      // `--supervised`: what `memflow stack up` runs, restarting the worker after a crash.
+      if (rest.includes('--supervised')) await superviseWorker();
+      else await runWorker();
       return 0;
     case 'start':
       return startCommand(config, ctx);

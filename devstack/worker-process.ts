@@ -27,7 +27,8 @@ export function workerProcessEnv(env: NodeJS.ProcessEnv, heapMiB: number): NodeJ
 }
 
 /**
- * Starts `memflow worker` in the background (replacing a running one so code changes take effect).
+ * Starts `memflow worker --supervised` in the background (replacing a running one so code changes
+ * take effect): a supervisor that restarts the worker after a crash (devstack/worker-supervisor.ts).
  * The worker inherits this process's environment, so it sees the same configuration, with the
  * memory settings of `workerProcessEnv`.
  */
@@ -36,7 +37,7 @@ export async function restartWorker(config: MemflowConfig): Promise<ProcessRecor
   return startDetached({
     name: WORKER,
     command: process.execPath,
-    args: [path.join(REPO_ROOT, 'bin', 'memflow.js'), 'worker'],
+    args: [path.join(REPO_ROOT, 'bin', 'memflow.js'), 'worker', '--supervised'],
     runDir: config.paths.run,
     logDir: config.paths.logs,
     cwd: REPO_ROOT,

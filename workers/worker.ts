@@ -43,7 +43,12 @@ export async function createWorker(
       'MEMFLOW_CODEC=off: workflow and activity payloads go to Temporal in plaintext (README.md, Payload encryption)',
     );
   }
-  const db = createPool(config.postgres.url);
+  const db = createPool(config.postgres.url, 10, (err) =>
+    // The pool replaces the client; activities that hit the outage fail and are retried by Temporal.
+    Runtime.instance().logger.warn('PostgreSQL closed an idle connection; it will be replaced', {
+      error: err.message,
+    }),
+  );
   const vectors = new MilvusVectorStore({
     address: config.milvus.address,
     token: config.milvus.token,

@@ -7,7 +7,8 @@ interface Status {
 }
 
 const NOT_FOUND = /not found|can't find|doesn't exist|does not exist|not exist/i;
-const NOT_LOADED = /not loaded|collection not load|not been loaded/i;
+/** Also `released`: how milvus-lite reports every collection after a restart (load state is not persisted). */
+const NOT_LOADED = /not loaded|collection not load|not been loaded|released/i;
 
 /**
  * Milvus replies carry a status even when the gRPC call succeeded, and some servers report errors

@@ -195,6 +195,28 @@ export class MilvusVectorStore implements VectorStore {
     await this.call('loadCollection', () => this.client.loadCollectionSync({ collection_name: name }));
   }
 
+  /**
+   * Runs a read, loading the collection first when the server answers that it is not loaded: after
+   * a Milvus restart milvus-lite reports every collection `released`, and a worker must recover by
+   * itself rather than fail every turn until someone restarts it.
+   */
+  private async loaded<T>(name: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isNotLoaded(err)) throw err;
+      await this.load(name);
+      return read();
+    }
+  }
+
+  /** Whether the server has the collection loaded (what a search needs), by its own load state. */
+  async isLoaded(name: string): Promise<boolean> {
+    const info = await this.requireCollection(name);
+    const reply = await this.call('getLoadState', () => this.client.getLoadState({ collection_name: info.name }));
+    return String(reply.state) === 'LoadStateLoaded';
+  }
+
   async describeCollection(name: string): Promise<CollectionInfo | undefined> {
     assertCollectionName(name);
     const cached = this.known.get(name);
@@ -273,8 +295,12 @@ export class MilvusVectorStore implements VectorStore {
       );
       return reply.collection || undefined;
     } catch (err) {
-      if (err instanceof MemflowError && (err.code === 'COLLECTION_NOT_FOUND' || /alias/i.test(err.message)))
-        return undefined;
+      // Only the server's own "no such alias" means missing. A transport error (a restarting
+      // Milvus: VECTOR_STORE_UNAVAILABLE) must not read as missing, or a caller would create it.
+      const noSuchAlias =
+        err instanceof MemflowError &&
+        (err.code === 'COLLECTION_NOT_FOUND' || (err.code === 'VECTOR_STORE_ERROR' && /alias/i.test(err.message)));
+      if (noSuchAlias) return undefined;
       throw err;
     }
   }
@@ -402,14 +428,7 @@ export class MilvusVectorStore implements VectorStore {
             output_fields: outputFields,
             ...consistency,
           });
-    let reply;
-    try {
-      reply = await this.call('search', run);
-    } catch (err) {
-      if (!isNotLoaded(err)) throw err;
-      await this.load(info.name);
-      reply = await this.call('search', run);
-    }
+    const reply = await this.loaded(info.name, () => this.call('search', run));
     const hits = reply.results as unknown as Record<string, unknown>[];
     return hits.map((h) => ({ ...fromEntity(h), score: Number(h.score) }));
   }
@@ -420,14 +439,16 @@ export class MilvusVectorStore implements VectorStore {
   ): Promise<ChunkMeta[]> {
     const expr = buildFilter(options.tenant, options.filter);
     const info = await this.requireCollection(collection);
-    const reply = await this.call('query', () =>
-      this.client.query({
-        collection_name: info.name,
-        filter: expr,
-        output_fields: options.includeText ? [...META_FIELDS, 'text'] : META_FIELDS,
-        limit: Math.min(options.limit, 1000),
-        offset: options.offset ?? 0,
-      }),
+    const reply = await this.loaded(info.name, () =>
+      this.call('query', () =>
+        this.client.query({
+          collection_name: info.name,
+          filter: expr,
+          output_fields: options.includeText ? [...META_FIELDS, 'text'] : META_FIELDS,
+          limit: Math.min(options.limit, 1000),
+          offset: options.offset ?? 0,
+        }),
+      ),
     );
     const rows = (reply.data as Record<string, unknown>[]).map(fromEntity).sort((a, b) => a.id.localeCompare(b.id));
     return this.ownHits(options.tenant, rows);
@@ -436,21 +457,23 @@ export class MilvusVectorStore implements VectorStore {
   async count(collection: string, scope: CountScope): Promise<number> {
     const expr = 'allTenants' in scope ? '' : buildFilter(scope.tenant, scope.filter);
     const info = await this.requireCollection(collection);
-    const reply = await this.call('count', () =>
-      this.client.count({ collection_name: info.name, ...(expr ? { expr } : {}) }),
+    const reply = await this.loaded(info.name, () =>
+      this.call('count', () => this.client.count({ collection_name: info.name, ...(expr ? { expr } : {}) })),
     );
     return Number(reply.data);
   }
 
   async exportRows(collection: string, page: { afterId: string; limit: number }): Promise<ChunkMeta[]> {
     const info = await this.requireCollection(collection);
-    const reply = await this.call('query', () =>
-      this.client.query({
-        collection_name: info.name,
-        filter: `id > ${literal(page.afterId)}`,
-        output_fields: [...META_FIELDS, 'text'],
-        limit: Math.min(page.limit, 1000),
-      }),
+    const reply = await this.loaded(info.name, () =>
+      this.call('query', () =>
+        this.client.query({
+          collection_name: info.name,
+          filter: `id > ${literal(page.afterId)}`,
+          output_fields: [...META_FIELDS, 'text'],
+          limit: Math.min(page.limit, 1000),
+        }),
+      ),
     );
     return (reply.data as Record<string, unknown>[]).map(fromEntity).sort((a, b) => a.id.localeCompare(b.id));
   }

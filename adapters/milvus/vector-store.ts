@@ -91,6 +91,8 @@ export interface VectorStore {
    * new schema only (activities/chat/memory-store.ts). Never reachable from a turn's input.
    */
   exportRows(collection: string, page: { afterId: string; limit: number }): Promise<ChunkMeta[]>;
+  /** Whether a search could run on the collection now (the server has it loaded). */
+  isLoaded(name: string): Promise<boolean>;
   /** Loads every collection with the prefix (load state is not persisted by milvus-lite). */
   loadAll(prefix: string): Promise<string[]>;
   close(): Promise<void>;

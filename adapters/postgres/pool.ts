@@ -12,8 +12,16 @@ export function connectionConfig(url: string): ClientConfig {
   return { connectionString: parsed.toString(), connectionTimeoutMillis: 5000 };
 }
 
-export function createPool(url: string, max = 10): Pool {
-  return new Pool({ ...connectionConfig(url), max });
+/**
+ * A pool that survives the server going away: an idle client whose connection the server ends
+ * (a restart, `pg_terminate_backend`) emits `error` on the pool, which crashes the process without
+ * a listener. The pool drops that client by itself and opens a new one on the next query; here the
+ * error is only reported.
+ */
+export function createPool(url: string, max = 10, onIdleError: (err: Error) => void = () => undefined): Pool {
+  const pool = new Pool({ ...connectionConfig(url), max });
+  pool.on('error', onIdleError);
+  return pool;
 }
 
 /** Describes where a connection string points, without its password. */

@@ -153,21 +153,30 @@ describe('chat turns on the real stack', () => {
     assert.equal(updates.length, 1, 'rejected updates never enter history');
   });
 
-  test('429 with retry-after, 500s and a timeout are retried within the policy', async () => {
-    model.server.inject({ status: 429, retryAfterSeconds: 1, times: 1, path: '/chat/completions' });
-    const started = Date.now();
+  test('429 with retry-after, 500s and a timeout are retried within the policy', { timeout: 60_000 }, async () => {
+    const completions = () => model.server.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    // Retry-After (3 s) is far longer than the policy's first backoff (500 ms): only honouring it waits that long.
+    let seen = completions().length;
+    model.server.inject({ status: 429, retryAfterSeconds: 3, times: 1, path: '/chat/completions' });
     const reply = await harness.client.chat(tenantA, 'faults', 'How long is the Aurora Kettle warranty?');
-    assert.ok(Date.now() - started >= 900, 'the retry waited for retry-after');
     assert.ok(reply.citations.length > 0);
+    const [limited, retried] = completions().slice(seen);
+    assert.ok(limited && retried, 'the rate-limited call and its retry');
+    assert.ok(retried.at - limited.at >= 2900, `the retry waited for retry-after (${retried.at - limited.at} ms)`);
 
+    seen = completions().length;
     model.server.inject({ status: 500, times: 2, path: '/chat/completions' });
     assert.ok((await harness.client.chat(tenantA, 'faults', 'Which lock does VACUUM FULL take?')).citations.length > 0);
+    assert.equal(completions().length - seen, 4, 'two failed planner attempts, the third plans, then the executor');
 
-    model.server.inject({ delayMs: 3000, times: 1, path: '/chat/completions' }); // client timeout is 1.5 s
+    // A reply that would take 30 s: the client timeout (1.5 s) cuts the call, and the retry answers.
+    seen = completions().length;
+    model.server.inject({ delayMs: 30_000, times: 1, path: '/chat/completions' });
     assert.ok(
       (await harness.client.chat(tenantA, 'faults', 'When does the first winter ferry leave Marrow Quay?')).citations
         .length > 0,
     );
+    assert.equal(completions()[seen]?.aborted, true, 'the hung call was cut by the client, not answered');
     assert.equal((await harness.client.history(tenantA, 'faults')).turnCount, 3);
   });
 

@@ -132,7 +132,11 @@ describe('MilvusVectorStore against the real server', () => {
       (err: unknown) => err instanceof MemflowError && err.code === 'INVALID_INPUT',
     );
     assert.equal(await store.count(name, { tenant: 'acme' }), 10);
-    assert.equal((await store.deleteWhere(name, 'acme', { docIds: ['doc0'] })) >= 0, true);
+    assert.ok(
+      (await store.count(name, { tenant: 'acme', filter: { docIds: ['doc0'] } })) > 0,
+      'doc0 is there to delete',
+    );
+    await store.deleteWhere(name, 'acme', { docIds: ['doc0'] });
     assert.equal(await store.count(name, { tenant: 'acme', filter: { docIds: ['doc0'] } }), 0);
     assert.equal(await store.count(name, { tenant: 'globex' }), 10, 'deleting in one tenant leaves the other alone');
     await store.dropCollection(name);

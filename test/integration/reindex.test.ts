@@ -223,9 +223,30 @@ describe('re-embed saga on the real stack', () => {
     await saga(a.workflowId).signal('pause');
     await waitFor(async () => ((await sagaState(a.workflowId)).state === 'paused' ? true : undefined), 'paused');
     const frozen = (await sagaState(a.workflowId)).backfilled;
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal((await sagaState(a.workflowId)).backfilled, frozen, 'a paused saga does not backfill');
+    // Proof from history, not from waiting: a second pause makes the paused saga run a workflow task,
+    // and nothing between the first pause and the resume schedules a backfill page.
+    await saga(a.workflowId).signal('pause');
+    await waitFor(async () => {
+      const events = (await saga(a.workflowId).fetchHistory()).events!;
+      const signals = events.flatMap((e, i) =>
+        e.workflowExecutionSignaledEventAttributes?.signalName === 'pause' ? [i] : [],
+      );
+      return signals.length === 2 && events.slice(signals[1]).some((e) => e.workflowTaskCompletedEventAttributes)
+        ? true
+        : undefined;
+    }, 'the second pause handled');
     await saga(a.workflowId).signal('resume');
+    const events = (await saga(a.workflowId).fetchHistory()).events!;
+    const firstPause = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
+    const resume = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resume');
+    assert.ok(firstPause > 0 && resume > firstPause);
+    assert.equal(
+      events
+        .slice(firstPause, resume)
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'backfillPage').length,
+      0,
+      'a paused saga schedules no backfill',
+    );
     await waitFor(
       async () => ((await sagaState(a.workflowId)).backfilled > frozen ? true : undefined),
       'progress after resume',
@@ -283,7 +304,11 @@ describe('re-embed saga on the real stack', () => {
       'cutover',
     );
     const fresh = (await stores.vectors.resolveAlias(alias))!;
-    await new Promise((r) => setTimeout(r, 1500));
+    // Let both loads reach the new version before stopping them.
+    await waitFor(
+      async () => (searchVersions.includes(fresh) && turnVersions.includes(fresh) ? true : undefined),
+      'searches and turns on the new version',
+    );
     stop = true;
     await Promise.all([searches, turns]);
 

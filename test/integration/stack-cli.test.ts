@@ -89,6 +89,40 @@ describe('memflow start / stack up / stack down', () => {
       ],
     );
 
+    // The worker `stack up` starts is supervised: SIGKILL it and the supervisor starts another, by itself.
+    const supervisor = status.services.find((s) => s.name === 'worker')!.pid!;
+    const children = () =>
+      spawnSync('ps', ['-o', 'pid=', '--ppid', String(supervisor)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0);
+    const [first] = children();
+    assert.ok(first, 'the supervisor runs a worker child');
+    process.kill(first, 'SIGKILL');
+    const workerLog = path.join(home, 'logs', 'worker.log');
+    for (let i = 0; i < 300; i++) {
+      const [next] = children();
+      if (
+        next &&
+        next !== first &&
+        fs.readFileSync(workerLog, 'utf8').split(`pid ${next}`)[1]?.includes('memflow worker polling')
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(
+      fs.readFileSync(workerLog, 'utf8'),
+      new RegExp(`\\[supervisor\\] worker pid ${first} exited \\(SIGKILL\\); restarting in 1 s`),
+    );
+    assert.ok(children()[0] !== first, 'a new worker runs');
+    const healthy = memflow(['health', '--json'], env);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    assert.match(
+      (JSON.parse(healthy.stdout) as { milvus: string }).milvus,
+      /loaded/,
+      'health checks the live collection is loaded',
+    );
+
     const again = memflow(['stack', 'up', '--json'], env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /already running: Temporal/);

@@ -49,6 +49,10 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
+  /** The client closed the request before the reply was sent (its timeout cut it). */
+  aborted?: boolean;
 }
 
 export interface FakeOpenAiServer {
@@ -168,10 +172,14 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     try {
       body = raw === '' ? undefined : JSON.parse(raw);
     } catch {
-      requests.push({ method: req.method ?? '', path, headers: req.headers, body: raw });
+      requests.push({ method: req.method ?? '', path, headers: req.headers, body: raw, at: Date.now() });
       return sendError(res, 400, 'request body is not valid JSON');
     }
-    requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+    const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, at: Date.now() };
+    requests.push(recorded);
+    res.on('close', () => {
+      if (!res.writableEnded) recorded.aborted = true;
+    });
 
     const fault = takeFault(path);
     if (fault && 'delayMs' in fault) {
