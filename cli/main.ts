@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand(config, ctx);
     case 'worker':
       // `--supervised`: what `memflow stack up` runs, restarting the worker after a crash.
-      if (rest.includes('--supervised')) await superviseWorker();
+      if (argv.includes('--supervised')) await superviseWorker();
       else await runWorker();
       return 0;
     case 'start':

@@ -50,7 +50,7 @@ export async function superviseWorker(log: (line: string) => void = (l) => conso
     log(`[supervisor] worker pid ${child.pid} exited (${signal ?? `code ${code}`}); restarting in ${backoff / 1000} s`);
     await new Promise<void>((resolve) => {
       wake = resolve;
-      setTimeout(resolve, backoff).unref();
+      setTimeout(resolve, backoff);
     });
   }
   log('[supervisor] stopped');

@@ -74,7 +74,13 @@ describe('PostgreSQL terminating the worker connections', () => {
     for (let i = 0; i < 100 && (await backends()).some((pid) => before.includes(pid)); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const reply = await client.chat(tenant, 'pg', question, { requestId: 'after-terminate' });
+    // A crashed worker fails the test at once instead of leaving the turn to wait for a worker.
+    const exited = new Promise<never>((_, reject) => {
+      if (worker.exitCode !== null || worker.signalCode !== null) reject(new Error('the worker exited'));
+      worker.once('exit', (code, signal) => reject(new Error(`the worker exited (${signal ?? code})`)));
+    });
+    exited.catch(() => undefined); // the SIGTERM in after() must not surface as an unhandled rejection
+    const reply = await Promise.race([client.chat(tenant, 'pg', question, { requestId: 'after-terminate' }), exited]);
     assert.equal(reply.citations[0]?.source, 'aurora-kettle-warranty.md');
     assert.equal(worker.exitCode, null, 'the worker process is still running');
     assert.equal(worker.signalCode, null);
