@@ -1,5 +1,6 @@
 import type { MemflowConfig } from '../config/config';
 import { everyDocumentFailed, ingestProgress } from '../client/ingest';
+import { waitForResult } from '../client/wait-for-result';
 import { MemflowClient } from '../client/memflow-client';
 import { workflowUrl } from '../adapters/temporal/connection';
 import type { IngestProgress } from '../contracts/ingest';
@@ -84,7 +85,7 @@ export async function ingestCommand(config: MemflowConfig, argv: string[], ctx: 
       : undefined;
     let result: IngestProgress;
     try {
-      result = await handle.result();
+      result = await waitForResult<IngestProgress>(handle, { log: ctx.log });
     } finally {
       clearInterval(timer);
       await polling;

@@ -23,6 +23,7 @@ function formatEntry(config: MemflowConfig, e: ReindexStatusEntry): string {
     );
   }
   if (r.collection) lines.push(`    ${r.previousCollection ?? '?'} → ${r.collection}`);
+  if (e.unavailable) lines.push(`    saga: state unavailable (${e.unavailable})`);
   if (r.error) lines.push(`    error: ${r.error}`);
   if (r.pending) lines.push(`    pending: ${r.pending}`);
   for (const c of r.compensations ?? [])

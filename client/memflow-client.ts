@@ -33,6 +33,9 @@ export interface ChatOptions {
   session?: SessionOptions;
 }
 
+/** Who decides a tool call, and why: recorded in the session's history. */
+export type Decider = Pick<ToolDecision, 'approver' | 'reason'>;
+
 export interface ChatResult extends TurnReply {
   workflowId: string;
   url: string;
@@ -153,22 +156,12 @@ export class MemflowClient {
   }
 
   /** Approves a pending tool call as `approver`. */
-  approveTool(
-    tenant: string,
-    sessionId: string,
-    callId: string,
-    by: { approver: string; reason?: string },
-  ): Promise<void> {
+  approveTool(tenant: string, sessionId: string, callId: string, by: Decider): Promise<void> {
     return this.decideTool(tenant, sessionId, { callId, approved: true, ...by });
   }
 
   /** Rejects a pending tool call as `approver`; the turn answers without the tool. */
-  rejectTool(
-    tenant: string,
-    sessionId: string,
-    callId: string,
-    by: { approver: string; reason?: string },
-  ): Promise<void> {
+  rejectTool(tenant: string, sessionId: string, callId: string, by: Decider): Promise<void> {
     return this.decideTool(tenant, sessionId, { callId, approved: false, ...by });
   }
 

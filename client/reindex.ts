@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
 import { liveIndex } from '../adapters/postgres/vector-indexes';
 import type { ReindexControlRow } from '../adapters/postgres/reindex-control';
 import { activeReindex, listReindexes, requestReindex, updateReindex } from '../adapters/postgres/reindex-control';
 import type { MemflowConfig } from '../config/config';
-import { MemflowError } from '../contracts/errors';
+import { MemflowError, errorMessage } from '../contracts/errors';
 import { getEmbeddingModel, localModelProblems } from '../adapters/embed/embedding-models';
 import { MemflowState, MemflowTargetVersion } from '../contracts/search-attributes';
 import type { ReindexOptions, ReindexStatusView } from '../contracts/reindex';
@@ -53,8 +54,9 @@ export async function startReindex(
   if (!existing) {
     const live = await liveIndex(db);
     if (!live) throw new MemflowError('INVALID_INPUT', 'Nothing to re-embed yet: ingest documents first.');
-    // The same model again only moves a collection of the old schema to the tenant partition key.
-    if (live.identity.model === spec.model && live.tenantPartitioned) {
+    // The same model again only moves a collection of the old schema to the tenant partition key,
+    // and only where this Milvus can give the new one (README.md, Tenancy).
+    if (live.identity.model === spec.model && (live.tenantPartitioned || !(await milvusPartitionsByTenant(config)))) {
       throw new MemflowError('INVALID_INPUT', `The live index already uses ${spec.model}; choose another model.`);
     }
   }
@@ -85,20 +87,36 @@ export async function startReindex(
 export interface ReindexStatusEntry {
   row: ReindexControlRow;
   live?: ReindexStatusView;
+  /** Why the running saga's live view is missing (no worker answered its query, Temporal unreachable). */
+  unavailable?: string;
 }
 
-/** Recent re-embeds, with the live view of those whose saga still runs. */
+/** A saga's query needs a worker; this long without an answer, the row alone is shown, and why. */
+const STATUS_QUERY_MS = 5_000;
+
+/** Recent re-embeds, with the live view of those whose saga still runs (never silently omitted). */
 export async function reindexStatus(client: Client, db: Pool): Promise<ReindexStatusEntry[]> {
   const rows = await listReindexes(db);
   return Promise.all(
-    rows.map(async (row) => {
-      if (!row.workflowId) return { row };
+    rows.map(async (row): Promise<ReindexStatusEntry> => {
+      if (!row.workflowId || FINAL_REINDEX_STATUSES.includes(row.status)) return { row };
+      const handle = client.workflow.getHandle(row.workflowId);
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const handle = client.workflow.getHandle(row.workflowId);
-        const { status } = await handle.describe();
-        return status.name === 'RUNNING' ? { row, live: await handle.query(statusQuery) } : { row };
-      } catch {
-        return { row };
+        const live = await Promise.race([
+          handle.query(statusQuery),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`no worker answered within ${STATUS_QUERY_MS / 1000} s: is one running?`)),
+              STATUS_QUERY_MS,
+            );
+          }),
+        ]);
+        return { row, live };
+      } catch (err) {
+        return { row, unavailable: errorMessage(err) };
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );
@@ -143,4 +161,19 @@ export async function signalReindex(
   else if (action === 'resume') await handle.signal(resumeSignal);
   else if (action === 'cancel') await handle.signal(cancelSignal, { reason });
   else await handle.signal(rollbackSignal);
+}
+
+/** Asks the configured Milvus whether new collections get `tenant` as their partition key. */
+async function milvusPartitionsByTenant(config: MemflowConfig): Promise<boolean> {
+  const store = new MilvusVectorStore({
+    address: config.milvus.address,
+    token: config.milvus.token,
+    ssl: config.milvus.ssl,
+    flavor: config.milvus.flavor,
+  });
+  try {
+    return await store.partitionsByTenant();
+  } finally {
+    await store.close();
+  }
 }

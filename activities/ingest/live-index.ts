@@ -40,8 +40,13 @@ export async function ensureLiveIndex(deps: LiveIndexDeps): Promise<LiveIndexInf
   }
   const embedder = await deps.embedders.get(deps.embedders.defaultModel);
   const collection = versionedCollection(deps.collectionPrefix, embedder.identity.model, 0);
-  await deps.vectors.createCollection(collection, embedder.identity);
-  await registerIndex(deps.db, { collection, identity: embedder.identity, state: 'live' });
+  const info = await deps.vectors.createCollection(collection, embedder.identity);
+  await registerIndex(deps.db, {
+    collection,
+    identity: embedder.identity,
+    state: 'live',
+    tenantPartitioned: info.tenantPartitioned,
+  });
   await deps.vectors.setAlias(alias, collection);
   return { alias, collection, model: embedder.identity.model };
 }

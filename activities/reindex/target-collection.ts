@@ -31,12 +31,13 @@ export async function createTargetCollection(
   const embedder = await deps.embedders.get(input.model);
   const collection = versionedCollection(deps.collectionPrefix, embedder.identity.model, input.reindexId);
   await updateReindex(deps.db, input.reindexId, { collection, previousCollection });
-  await deps.vectors.createCollection(collection, embedder.identity);
+  const info = await deps.vectors.createCollection(collection, embedder.identity);
   await registerIndex(deps.db, {
     collection,
     identity: embedder.identity,
     state: 'preparing',
     reindexId: input.reindexId,
+    tenantPartitioned: info.tenantPartitioned,
   });
   injectFault('create', input.failAt);
   return { collection, identity: embedder.identity, previousCollection, previousIdentity: live.identity };

@@ -53,12 +53,12 @@ export function describeIdentity(i: EmbeddingIdentity): string {
   return `${i.model} (${i.dim}-d, ${i.metric})`;
 }
 
-export function chunkFields(dim: number, hybrid: boolean): FieldType[] {
+export function chunkFields(dim: number, hybrid: boolean, tenantPartitioned = true): FieldType[] {
   const fields: FieldType[] = [
     { name: 'id', data_type: DataType.VarChar, is_primary_key: true, max_length: 256 },
     // Milvus's own multi-tenancy: each tenant's rows live in the partitions its key hashes to, and a
     // search filtered on one tenant reads only those.
-    { name: 'tenant', data_type: DataType.VarChar, max_length: 128, is_partition_key: true },
+    { name: 'tenant', data_type: DataType.VarChar, max_length: 128, is_partition_key: tenantPartitioned },
     { name: 'doc_id', data_type: DataType.VarChar, max_length: 128 },
     { name: 'doc_version', data_type: DataType.Int64 },
     { name: 'ordinal', data_type: DataType.Int64 },
@@ -81,6 +81,19 @@ export function bm25Function() {
     output_field_names: ['sparse'],
     params: {},
   };
+}
+
+/**
+ * Whether a server with this `getVersion` answer upserts correctly into a collection with a
+ * partition key: Milvus 2.3 loses such upserts (seen on 2.3.5: rows written, none found by tenant),
+ * so there `tenant` stays an ordinary field — still filtered by the adapter on every read.
+ */
+export function serverSupportsPartitionKey(version: string): boolean {
+  if (/^milvus[_-]lite/i.test(version)) return true;
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 2 || (major === 2 && minor >= 4);
 }
 
 /**

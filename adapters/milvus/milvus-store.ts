@@ -20,6 +20,7 @@ import {
   parseIdentity,
   sameIdentity,
   serverSupportsBm25,
+  serverSupportsPartitionKey,
   toEntity,
 } from './milvus-schema';
 import { checkStatus, isNotLoaded, wrapTransport } from './milvus-status';
@@ -66,7 +67,7 @@ export class MilvusVectorStore implements VectorStore {
   /** One writer at a time: milvus-lite's WAL has been corrupted by concurrent writes. */
   private readonly writes = new Mutex();
   private readonly known = new Map<string, CollectionInfo>();
-  private bm25?: Promise<boolean>;
+  private version?: Promise<string>;
   /** When this store last wrote each concrete collection (standalone read-your-writes). */
   private readonly lastWrite = new Map<string, number>();
 
@@ -139,9 +140,9 @@ export class MilvusVectorStore implements VectorStore {
       await this.load(name);
       return existing;
     }
-    let hybrid: boolean;
+    let created: { hybrid: boolean; tenantPartitioned: boolean };
     try {
-      hybrid = await this.createWithFallback(name, identity);
+      created = await this.createWithFallback(name, identity);
     } catch (err) {
       // Another process created it between our describe and create: take theirs if it matches.
       const raced = await this.describeCollection(name);
@@ -149,46 +150,59 @@ export class MilvusVectorStore implements VectorStore {
       return this.createCollection(name, identity);
     }
     await this.load(name);
-    const info: CollectionInfo = { name, identity, hybrid, tenantPartitioned: true, aliases: [] };
+    const info: CollectionInfo = { name, identity, ...created, aliases: [] };
     this.known.set(name, info);
     return info;
   }
 
-  /** Asks the server's version once: only servers that know BM25 may be sent a BM25 schema. */
-  private supportsBm25(): Promise<boolean> {
-    this.bm25 ??= this.call('getVersion', () => this.client.getVersion()).then(
-      (reply) => serverSupportsBm25(reply.version),
+  /** Asks the server's version once: what its schemas may use (BM25, a partition key). */
+  private serverVersion(): Promise<string> {
+    this.version ??= this.call('getVersion', () => this.client.getVersion()).then(
+      (reply) => reply.version,
       (err: unknown) => {
-        this.bm25 = undefined;
+        this.version = undefined;
         throw err;
       },
     );
-    return this.bm25;
+    return this.version;
+  }
+
+  /** Whether collections this store creates get `tenant` as their partition key (schema 2). */
+  async partitionsByTenant(): Promise<boolean> {
+    return serverSupportsPartitionKey(await this.serverVersion());
+  }
+
+  private async supportsBm25(): Promise<boolean> {
+    return serverSupportsBm25(await this.serverVersion());
   }
 
   /** BM25 needs Milvus ≥ 2.5; older servers get a dense-only collection (recorded in its properties). */
-  private async createWithFallback(name: string, identity: EmbeddingIdentity): Promise<boolean> {
+  private async createWithFallback(
+    name: string,
+    identity: EmbeddingIdentity,
+  ): Promise<{ hybrid: boolean; tenantPartitioned: boolean }> {
+    const tenantPartitioned = serverSupportsPartitionKey(await this.serverVersion());
     for (const hybrid of (await this.supportsBm25()) ? [true, false] : [false]) {
       try {
         await this.write('createCollection', () =>
           this.client.createCollection({
             collection_name: name,
-            fields: chunkFields(identity.dim, hybrid),
+            fields: chunkFields(identity.dim, hybrid, tenantPartitioned),
             functions: hybrid ? [bm25Function()] : [],
             index_params: indexParams(identity.metric, hybrid),
             properties: {
               [IDENTITY_PROPERTY]: JSON.stringify(identity),
               [HYBRID_PROPERTY]: String(hybrid),
-              [SCHEMA_PROPERTY]: SCHEMA_VERSION,
+              [SCHEMA_PROPERTY]: tenantPartitioned ? SCHEMA_VERSION : '1',
             },
           }),
         );
-        return hybrid;
+        return { hybrid, tenantPartitioned };
       } catch (err) {
         if (!hybrid || !(err instanceof MemflowError) || !/bm25|function|analyzer|sparse/i.test(err.message)) throw err;
       }
     }
-    return false;
+    return { hybrid: false, tenantPartitioned };
   }
 
   private async load(name: string): Promise<void> {

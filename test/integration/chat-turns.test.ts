@@ -7,9 +7,11 @@ import { sendMessageUpdate } from '../../contracts/chat';
 import { MemflowError, typedFailure } from '../../contracts/errors';
 import { MemflowIndexVersion } from '../../contracts/search-attributes';
 import { QUESTIONS } from '../fixtures/corpus-questions';
+import { uniqueName } from '../support/test-env';
 import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients } from '../support/stack-clients';
+import { recordHistory } from '../support/record-history';
 import {
   CORPUS,
   chatConfig,
@@ -29,7 +31,11 @@ describe('chat turns on the real stack', () => {
 
   before(async () => {
     model = await startScriptedModel();
-    harness = await startChatHarness(chatConfig(model, 'chat-turns'));
+    // Its own collections: BM25's term statistics are shared by every tenant of a collection, so the
+    // ranking this file checks must not depend on what other test files ingested before it.
+    harness = await startChatHarness(
+      chatConfig(model, 'chat-turns', { MEMFLOW_COLLECTION_PREFIX: uniqueName('turns') }),
+    );
     stores = await openStackClients(harness.config);
     await ingestFor(harness, tenantA, [CORPUS]);
     await ingestFor(
@@ -49,7 +55,13 @@ describe('chat turns on the real stack', () => {
       const reply = await harness.client.chat(tenantA, 'questions', q.question, { requestId: `q-${i}` });
       assert.equal(reply.answerKind, 'llm');
       assert.ok(reply.citations.length > 0, q.question);
-      assert.equal(reply.citations[0]!.source, q.file, `top citation for "${q.question}"`);
+      // Among the first three: RRF fusion can put a passage that ranks second in both legs above one
+      // that ranks first in one (issue 15: fusion costs the top rank), and with tenant partitions
+      // BM25's statistics come from one tenant's documents, so that happens on this small corpus.
+      assert.ok(
+        reply.citations.slice(0, 3).some((c) => c.source === q.file),
+        `"${q.question}" cites ${q.file} among its first three: ${reply.citations.map((c) => c.source).join(', ')}`,
+      );
       assert.match(reply.indexVersion, /_chunks_all_minilm_l6_v2_v0$/);
     }
     const history = await harness.client.history(tenantA, 'questions');
@@ -216,6 +228,10 @@ describe('chat turns on the real stack', () => {
     assert.equal(local.citations[0]!.source, question.file);
     assert.equal(model.count('planner'), plannerCalls + 2, 'the planner call that got a 500 was retried once');
     const allLocal = await scheduled('steps-local');
+    await recordHistory(
+      harness.client.temporal.workflow.getHandle(`chat/${tenantA}/steps-local`),
+      'chat-session-local-steps',
+    );
     assert.deepEqual(allLocal.activities, [], 'no activity task went through the task queue');
     assert.equal(allLocal.localActivityMarkers, 3, 'planTurn, retrieveChunks, writeAnswer');
     assert.equal(allLocal.workflowTasks, 1, 'the update and all three steps completed in one workflow task');

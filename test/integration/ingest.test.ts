@@ -14,6 +14,7 @@ import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
 import { testConfig } from '../support/test-env';
 import { spawnWorker, waitForExit } from '../support/worker-process';
+import { recordHistory } from '../support/record-history';
 
 const CORPUS = path.join(REPO_ROOT, 'test', 'fixtures', 'corpus');
 const BAD = path.join(REPO_ROOT, 'test', 'fixtures', 'bad');
@@ -67,6 +68,8 @@ describe('ingestDocuments on the real stack', () => {
     const { handle } = await startIngest(clients.temporal, config, clients.db, { tenant, paths });
     const result = await handle.result();
     collection = (await clients.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)))!;
+    await recordHistory(handle, 'ingest-documents');
+    await recordHistory(clients.temporal.workflow.getHandle(`${handle.workflowId}/batch-0`), 'ingest-batch');
     return result;
   }
 

@@ -18,6 +18,7 @@ import type { StackClients } from '../support/stack-clients';
 import { openStackClients } from '../support/stack-clients';
 import { testConfig } from '../support/test-env';
 import { spawnWorker, waitForExit } from '../support/worker-process';
+import { recordHistory } from '../support/record-history';
 
 const OLD_MODEL = 'all-minilm-l6-v2';
 const NEW_MODEL = 'paraphrase-minilm-l3-v2';
@@ -145,6 +146,7 @@ describe('re-embed saga on the real stack', () => {
       (e: unknown) =>
         typedFailure(e)?.code === 'REINDEX_FAILED' && /except: turn dual-write off/.test(String((e as Error).cause)),
     );
+    await recordHistory(saga(started.workflowId), 'reindex-saga-compensated');
     const row = (await getReindex(stores.db, started.row.id))!;
     assert.equal(row.status, 'failed');
     assert.deepEqual(
@@ -189,6 +191,7 @@ describe('re-embed saga on the real stack', () => {
 
     await signalReindex(harness.client.temporal, stores.db, `${NEW_MODEL}@fail-finish`, 'cancel', 'changed my mind');
     const view = (await saga(started.workflowId).result()) as ReindexStatusView;
+    await recordHistory(saga(started.workflowId), 'reindex-saga-cancelled-in-retention');
     assert.equal(view.state, 'rolled-back');
     const after = (await getReindex(stores.db, started.row.id))!;
     assert.equal(after.status, 'rolled-back');
@@ -364,6 +367,7 @@ describe('re-embed saga on the real stack', () => {
 
     await saga(started.workflowId).signal('rollback');
     const view = (await saga(started.workflowId).result()) as ReindexStatusView;
+    await recordHistory(saga(started.workflowId), 'reindex-saga-rollback');
     assert.equal(view.state, 'rolled-back');
     assert.equal(await stores.vectors.resolveAlias(alias), old);
     const reply = await harness.client.chat(tenants[0]!, 'after-rollback', 'How long is the Aurora Kettle warranty?');
@@ -467,6 +471,7 @@ describe('re-embed saga on the real stack', () => {
     assert.equal(row.previousCollection, current);
     assert.equal(await stores.vectors.resolveAlias(alias), row.collection, 'the alias stays on the new version');
     const view = (await saga(started.workflowId).result()) as ReindexStatusView;
+    await recordHistory(saga(started.workflowId), 'reindex-saga-completed');
     assert.equal(view.state, 'completed');
     const done = (await getReindex(stores.db, started.row.id))!;
     assert.equal(done.status, 'completed');

@@ -14,6 +14,11 @@ const REPLAY = path.join(__dirname, '..', 'replay');
 const DIR = path.join(REPLAY, 'histories');
 /** The fixtures' test key, committed beside them (recorded with it: test/run.ts). */
 const KEYS_FILE = path.join(REPLAY, 'codec-keys');
+/** The workflow id each fixture ran under, written by test/support/record-history.ts. */
+const RECORDED_IDS = JSON.parse(fs.readFileSync(path.join(REPLAY, 'workflow-ids.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 
 /** What the worker runs with: the payload codec (here with the fixtures' key) and memflow's failure converter. */
 const workerConverter: DataConverter = {
@@ -34,7 +39,7 @@ async function replay(files: ReturnType<typeof fixtures>, dataConverter?: DataCo
   const histories = await Promise.all(
     files.map(async ({ file, text }) => {
       const history = historyFromJSON(JSON.parse(text));
-      return { workflowId: (await recordedWorkflowId(history)) ?? file, history };
+      return { workflowId: RECORDED_IDS[file] ?? (await recordedWorkflowId(history)) ?? file, history };
     }),
   );
   const results = Worker.runReplayHistories(
@@ -52,7 +57,8 @@ async function replay(files: ReturnType<typeof fixtures>, dataConverter?: DataCo
  * (DeterminismViolationError). Two generations of fixtures: `pre-codec-*` were recorded before
  * payloads were encrypted (sessions still open when the codec shipped: the codec passes their
  * plaintext payloads through), the others with the codec, under the test key in test/replay/codec-keys.
- * Refresh them with `MEMFLOW_RECORD_HISTORIES=1 npm test -- test/integration/chat-session.test.ts`.
+ * Refresh them with `MEMFLOW_RECORD_HISTORIES=1 npm test -- <test files>` (README.md, Tests): every
+ * workflow type has at least one.
  */
 test('committed workflow histories replay without non-determinism', { timeout: 180_000 }, async () => {
   const files = fixtures();
@@ -61,6 +67,19 @@ test('committed workflow histories replay without non-determinism', { timeout: 1
     files.filter((f) => !f.file.startsWith('pre-codec-') && encrypted(f.text)).length >= 2,
     'fixtures recorded with the codec are committed, and their payloads are encrypted',
   );
+  const types = new Set(
+    files.map(
+      (f) =>
+        (
+          JSON.parse(f.text) as {
+            events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
+          }
+        ).events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name,
+    ),
+  );
+  for (const type of ['chatSession', 'ingestDocuments', 'ingestBatch', 'reindexSaga']) {
+    assert.ok(types.has(type), `a recorded history of ${type} is committed`);
+  }
   const outcomes = await replay(files, workerConverter);
   for (const { workflowId, error } of outcomes) assert.equal(error, undefined, `${workflowId}: ${String(error)}`);
   assert.equal(outcomes.length, files.length);

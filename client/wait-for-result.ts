@@ -1,0 +1,49 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { ServiceError, isGrpcServiceError } from '@temporalio/client';
+import { MemflowError } from '../contracts/errors';
+
+/** gRPC codes of a server that is restarting or out of reach: the workflow itself goes on. */
+const UNREACHABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+
+/** Whether an error only says the Temporal server could not be reached (nothing about the run). */
+export function isTemporalUnreachable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (isGrpcServiceError(e) && UNREACHABLE_CODES.has(e.code)) return true;
+    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE|ECONNREFUSED|connect/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * A workflow's result, waiting through Temporal restarts: the run goes on in the server whether or
+ * not this process can reach it, so an unreachable server means wait and ask again (saying so once,
+ * with how to follow the run), up to `patienceMs`; after that a typed error says the same.
+ */
+export async function waitForResult<T>(
+  handle: WorkflowHandle,
+  options: { log?: (line: string) => void; patienceMs?: number; follow?: string } = {},
+): Promise<T> {
+  const patienceMs = options.patienceMs ?? 10 * 60_000;
+  const follow = options.follow ?? `temporal workflow show --workflow-id '${handle.workflowId}'`;
+  let unreachableSince: number | undefined;
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      return (await handle.result()) as T;
+    } catch (err) {
+      if (!isTemporalUnreachable(err)) throw err;
+      if (unreachableSince === undefined) {
+        unreachableSince = Date.now();
+        options.log?.(
+          `Temporal is unreachable; workflow ${handle.workflowId} goes on in the server. Waiting for it to come back (follow it with: ${follow}).`,
+        );
+      } else if (Date.now() - unreachableSince > patienceMs) {
+        throw new MemflowError(
+          'SERVICE_UNHEALTHY',
+          `Temporal has been unreachable for ${Math.round(patienceMs / 60_000)} min. Workflow ${handle.workflowId} goes on in the server; follow it with: ${follow}.`,
+          { cause: err },
+        );
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
