@@ -61,7 +61,7 @@ const typeOnlyRules = Object.entries(LAYERS)
   }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.memflow/**', 'dist/**', 'bin/**', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/**', '.memflow/**', '.stack/**', 'dist/**', 'bin/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

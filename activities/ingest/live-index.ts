@@ -3,7 +3,9 @@ import { MemflowError } from '../../contracts/errors';
 import type { EmbedderRegistry } from '../../adapters/embed/embedder-registry';
 import type { VectorStore } from '../../adapters/milvus/vector-store';
 import { liveAlias, versionedCollection } from '../../adapters/milvus/collection-names';
+import type { IndexState } from '../../adapters/postgres/vector-indexes';
 import { liveIndex, registerIndex } from '../../adapters/postgres/vector-indexes';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
 
 export interface LiveIndexDeps {
   db: Pool;
@@ -40,13 +42,16 @@ export async function ensureLiveIndex(deps: LiveIndexDeps): Promise<LiveIndexInf
   }
   const embedder = await deps.embedders.get(deps.embedders.defaultModel);
   const collection = versionedCollection(deps.collectionPrefix, embedder.identity.model, 0);
-  const info = await deps.vectors.createCollection(collection, embedder.identity);
-  await registerIndex(deps.db, {
-    collection,
-    identity: embedder.identity,
-    state: 'live',
-    tenantPartitioned: info.tenantPartitioned,
-  });
+  await createRegisteredCollection(deps, { collection, identity: embedder.identity, state: 'live' });
   await deps.vectors.setAlias(alias, collection);
   return { alias, collection, model: embedder.identity.model };
+}
+
+/** Creates a chunk collection and records it in the registry with its schema (partitioned or not). */
+export async function createRegisteredCollection(
+  deps: LiveIndexDeps,
+  index: { collection: string; identity: EmbeddingIdentity; state: IndexState; reindexId?: number },
+): Promise<void> {
+  const info = await deps.vectors.createCollection(index.collection, index.identity);
+  await registerIndex(deps.db, { ...index, tenantPartitioned: info.tenantPartitioned });
 }

@@ -2,9 +2,10 @@ import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { MemflowError } from '../../contracts/errors';
 import type { ReindexStep } from '../../contracts/reindex';
 import { getReindex, updateReindex } from '../../adapters/postgres/reindex-control';
-import { indexByCollection, liveIndex, registerIndex, setIndexState } from '../../adapters/postgres/vector-indexes';
+import { indexByCollection, liveIndex, setIndexState } from '../../adapters/postgres/vector-indexes';
 import { liveAlias, versionedCollection } from '../../adapters/milvus/collection-names';
 import type { LiveIndexDeps } from '../ingest/live-index';
+import { createRegisteredCollection } from '../ingest/live-index';
 import { injectCompensationFault, injectFault } from './fault-injection';
 
 export interface TargetCollection {
@@ -31,13 +32,11 @@ export async function createTargetCollection(
   const embedder = await deps.embedders.get(input.model);
   const collection = versionedCollection(deps.collectionPrefix, embedder.identity.model, input.reindexId);
   await updateReindex(deps.db, input.reindexId, { collection, previousCollection });
-  const info = await deps.vectors.createCollection(collection, embedder.identity);
-  await registerIndex(deps.db, {
+  await createRegisteredCollection(deps, {
     collection,
     identity: embedder.identity,
     state: 'preparing',
     reindexId: input.reindexId,
-    tenantPartitioned: info.tenantPartitioned,
   });
   injectFault('create', input.failAt);
   return { collection, identity: embedder.identity, previousCollection, previousIdentity: live.identity };

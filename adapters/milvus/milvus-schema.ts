@@ -89,11 +89,16 @@ export function bm25Function() {
  * so there `tenant` stays an ordinary field — still filtered by the adapter on every read.
  */
 export function serverSupportsPartitionKey(version: string): boolean {
+  return serverAtLeast(version, 2, 4);
+}
+
+/** milvus-lite 3.x, Milvus at `major.minor` or later, or an unrecognised answer (a managed service). */
+function serverAtLeast(version: string, wantMajor: number, wantMinor: number): boolean {
   if (/^milvus[_-]lite/i.test(version)) return true;
   const match = /^v?(\d+)\.(\d+)/.exec(version);
   if (!match) return true;
   const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > 2 || (major === 2 && minor >= 4);
+  return major > wantMajor || (major === wantMajor && minor >= wantMinor);
 }
 
 /**
@@ -103,11 +108,7 @@ export function serverSupportsPartitionKey(version: string): boolean {
  * (a managed service) is tried, with the fallback to dense-only on a BM25 error.
  */
 export function serverSupportsBm25(version: string): boolean {
-  if (/^milvus[_-]lite/i.test(version)) return true;
-  const match = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!match) return true;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > 2 || (major === 2 && minor >= 5);
+  return serverAtLeast(version, 2, 5);
 }
 
 export function indexParams(metric: Metric, hybrid: boolean) {
