@@ -7,19 +7,16 @@ import { checkInput } from './input-issues';
  * Every boundary (client, CLI, workflow start, update validator, the vector-store adapter) checks
  * them with these schemas.
  */
+/** Letters, digits, `.`, `_`, `-`, starting with a letter or digit, at most 128: safe in ids and filters. */
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
 export const tenantSchema = z
   .string({ required_error: 'tenant is required', invalid_type_error: 'tenant must be a string' })
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
-    'a tenant is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  );
+  .regex(IDENTIFIER, 'a tenant is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const sessionIdSchema = z
   .string({ required_error: 'sessionId is required', invalid_type_error: 'sessionId must be a string' })
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
-    'a session id is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  );
+  .regex(IDENTIFIER, 'a session id is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const requestIdSchema = z
   .string({ required_error: 'requestId is required', invalid_type_error: 'requestId must be a string' })

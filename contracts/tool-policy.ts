@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tenantSchema } from './identifiers';
 
 /** What may happen when a plan asks for a tool: run it, wait for a person's approval, or refuse. */
 export const TOOL_POLICY_VALUES = ['auto', 'approve', 'deny'] as const;
@@ -48,10 +49,11 @@ export function parseToolPolicies(text: string): { overrides: ToolPolicyOverride
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean)) {
-    const match = /^(?:([A-Za-z0-9][A-Za-z0-9_.-]{0,127}):)?([a-z_]+)=([a-z]+)$/.exec(entry);
+    const match = /^(?:([^:]+):)?([a-z_]+)=([a-z]+)$/.exec(entry);
     const tool = match?.[2] as ToolName | undefined;
     const policy = match?.[3] as ToolPolicy | undefined;
-    if (!match || !tool || !(tool in TOOLS) || !policy || !TOOL_POLICY_VALUES.includes(policy)) {
+    const tenantValid = match?.[1] === undefined || tenantSchema.safeParse(match[1]).success;
+    if (!match || !tenantValid || !tool || !(tool in TOOLS) || !policy || !TOOL_POLICY_VALUES.includes(policy)) {
       problems.push(
         `"${entry}": use tool=policy or tenant:tool=policy with a tool of ${TOOL_NAMES.join(', ')} and a policy of ${TOOL_POLICY_VALUES.join(', ')}`,
       );

@@ -2,8 +2,6 @@ import { MemflowError } from '../../contracts/errors';
 import { assertTenant } from '../../contracts/identifiers';
 import type { ChunkFilter } from './vector-store';
 
-export { assertTenant };
-
 /** A Milvus string literal: double-quoted with backslash escapes. */
 export function literal(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -2,7 +2,8 @@ import type { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
 import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
-import { assertTenant, buildFilter, literal } from './milvus-filter';
+import { assertTenant } from '../../contracts/identifiers';
+import { buildFilter, literal } from './milvus-filter';
 import {
   HYBRID_PROPERTY,
   IDENTITY_PROPERTY,
