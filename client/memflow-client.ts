@@ -44,6 +44,12 @@ export interface ChatResult extends TurnReply {
 /** Continue-as-new can close a run while an update is on its way; the next run then takes it. */
 const ATTEMPTS_ACROSS_RUNS = 5;
 
+/** The typed failure on the cause chain as a MemflowError with its code; anything else unchanged. */
+function typedError(err: unknown): unknown {
+  const typed = typedFailure(err);
+  return typed ? new MemflowError(typed.code, typed.message, { cause: err }) : err;
+}
+
 /** The run closed (continue-as-new, idle end) between accepting the start and taking the update. */
 function isClosedRun(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof WorkflowNotFoundError) return true;
@@ -123,8 +129,7 @@ export class MemflowClient {
         });
         return { ...reply, workflowId, url: workflowUrl(this.config, workflowId) };
       } catch (err) {
-        const typed = typedFailure(err);
-        if (typed) throw new MemflowError(typed.code, typed.message, { cause: err });
+        if (typedFailure(err)) throw typedError(err);
         if (!isClosedRun(err) || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
       }
     }
@@ -150,8 +155,7 @@ export class MemflowClient {
     try {
       await this.session(tenant, sessionId).executeUpdate(decideToolUpdate, { args: [valid] });
     } catch (err) {
-      const typed = typedFailure(err);
-      throw typed ? new MemflowError(typed.code, typed.message, { cause: err }) : err;
+      throw typedError(err);
     }
   }
 

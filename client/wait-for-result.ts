@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { ServiceError, isGrpcServiceError } from '@temporalio/client';
+import { isGrpcServiceError } from '@temporalio/client';
 import { MemflowError } from '../contracts/errors';
 
 /** gRPC codes of a server that is restarting or out of reach: the workflow itself goes on. */
@@ -8,8 +8,8 @@ const UNREACHABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE 
 /** Whether an error only says the Temporal server could not be reached (nothing about the run). */
 export function isTemporalUnreachable(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    // The SDK wraps the gRPC error (with its status code) as the cause of a ServiceError.
     if (isGrpcServiceError(e) && UNREACHABLE_CODES.has(e.code)) return true;
-    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE|ECONNREFUSED|connect/i.test(e.message)) return true;
   }
   return false;
 }

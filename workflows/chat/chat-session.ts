@@ -109,12 +109,11 @@ export async function chatSession(rawInput: ChatSessionInput): Promise<SessionEn
       pending.delete(callId);
       if (!decided) return { name, callId, policy, status: 'timed-out' };
       decision = decisions.get(callId)!;
-      const decidedBy = { decidedBy: decision.approver, ...(decision.reason ? { reason: decision.reason } : {}) };
-      if (!decision.approved) return { name, callId, policy, status: 'rejected', ...decidedBy };
     }
     const decidedBy = decision
       ? { decidedBy: decision.approver, ...(decision.reason ? { reason: decision.reason } : {}) }
       : {};
+    if (decision && !decision.approved) return { name, callId, policy, status: 'rejected', ...decidedBy };
     try {
       const { output } = await tools.runTool({ tenant: input.tenant, name, input: toolInput });
       return { name, callId, policy, status: 'ran', ...decidedBy, output };
