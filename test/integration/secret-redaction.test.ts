@@ -101,7 +101,9 @@ describe('secrets never reach history or logs', () => {
       );
       search(history, `the decoded history of chat/${tenant}/leak`);
     }
-    await new Promise((r) => setTimeout(r, 500)); // forwarded core logs are buffered for 100 ms
+    // Stopped workers have written every log line (forwarded core logs are buffered): read them whole.
+    for (const worker of [withCredentials.worker, quoting.worker]) worker.kill('SIGTERM');
+    await Promise.all([withCredentials.worker, quoting.worker].map(waitForExit));
     for (const [worker, evidence] of [
       [withCredentials.worker, /could not connect/],
       [quoting.worker, /HTTP 401/],
