@@ -83,7 +83,14 @@ export async function reindexSaga(rawInput: ReindexInput): Promise<ReindexStatus
   setHandler(statusQuery, () => view);
   setHandler(pauseSignal, () => void (view.paused = true));
   setHandler(resumeSignal, () => void (view.paused = false));
-  setHandler(cancelSignal, ({ reason }) => void (cancelReason = reason ?? 'cancelled by an admin'));
+  // Signals have no validator: anything another SDK sends is reduced to a bounded, single-line reason.
+  setHandler(cancelSignal, (signal) => {
+    const reason = (signal as { reason?: unknown } | undefined)?.reason;
+    cancelReason =
+      typeof reason === 'string' && reason.trim() !== ''
+        ? reason.replace(/\s+/g, ' ').trim().slice(0, 500)
+        : 'cancelled by an admin';
+  });
   setHandler(rollbackSignal, () => void (rollbackRequested = true));
 
   const checkpoint = async () => {
