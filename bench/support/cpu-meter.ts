@@ -99,3 +99,42 @@ export async function waitForQuiet(
   } while (performance.now() < deadline);
   return share;
 }
+
+/**
+ * A meter for a long run whose own processes change (services restarted under it): each window
+ * counts the processes running when it opened. `cut()` closes the window and opens the next with
+ * the current `pids()`; call it right before a process is killed (else its CPU in that window
+ * counts as the others') and right after its replacement starts.
+ */
+export function startRollingCpuMeter(pids: () => number[]): { cut(): void; stop(): CpuUse | undefined } {
+  const started = performance.now();
+  let window = startCpuMeter(pids());
+  let ownSeconds = 0;
+  let otherSeconds = 0;
+  let missing = false;
+  const close = () => {
+    const use = window.stop();
+    if (use === undefined) missing = true;
+    else {
+      ownSeconds += use.ownSeconds;
+      otherSeconds += use.otherSeconds;
+    }
+  };
+  return {
+    cut() {
+      close();
+      window = startCpuMeter(pids());
+    },
+    stop() {
+      close();
+      if (missing) return undefined;
+      const capacity = ((performance.now() - started) / 1000) * os.availableParallelism();
+      const round = (n: number) => Math.round(n * 100) / 100;
+      return {
+        ownSeconds: round(ownSeconds),
+        otherSeconds: round(otherSeconds),
+        otherShare: round(otherSeconds / capacity),
+      };
+    },
+  };
+}
