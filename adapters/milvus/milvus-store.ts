@@ -62,6 +62,9 @@ const BOUNDED_STALENESS_MS = 6_000;
  */
 export const SEARCH_EF = 128;
 
+/** What Milvus names a query's row count. */
+const COUNT_FIELD = 'count(*)';
+
 /** The concrete collection's identity never changes, so it is cached; aliases are always resolved. */
 export class MilvusVectorStore implements VectorStore {
   private readonly client: MilvusClient;
@@ -472,10 +475,16 @@ export class MilvusVectorStore implements VectorStore {
   async count(collection: string, scope: CountScope): Promise<number> {
     const expr = 'allTenants' in scope ? '' : buildFilter(scope.tenant, scope.filter);
     const info = await this.requireCollection(collection);
+    // Asked as the query for count(*) the SDK's count() sends, so that the reply's status is read
+    // before its rows: count() reads the rows first, and a collection released by a milvus-lite
+    // restart (no rows, status "released") became a TypeError that `loaded` could not recognize.
     const reply = await this.loaded(info.name, () =>
-      this.call('count', () => this.client.count({ collection_name: info.name, ...(expr ? { expr } : {}) })),
+      this.call('count', () => this.client.query({ collection_name: info.name, expr, output_fields: [COUNT_FIELD] })),
     );
-    return Number(reply.data);
+    const counted = (reply.data as Record<string, unknown>[])[0]?.[COUNT_FIELD];
+    if (counted === undefined)
+      throw new MemflowError('VECTOR_STORE_UNAVAILABLE', 'Milvus count: no count in the reply');
+    return Number(counted);
   }
 
   async exportRows(collection: string, page: { afterId: string; limit: number }): Promise<ChunkMeta[]> {
