@@ -25,6 +25,9 @@ export interface ChaosRun {
   unplannedExits: UnplannedExit[];
 }
 
+/** Long text (a failure's message) cut for a table cell; the results line keeps it whole. */
+const cell = (text: string, max = 100) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 const mean = (values: number[]) =>
   values.length === 0 ? '-' : (values.reduce((sum, v) => sum + v, 0) / values.length).toFixed(1);
 
@@ -115,10 +118,11 @@ export function loadTable(counts: ReturnType<typeof loadCounts>): string {
       [
         're-embed saga',
         saga?.outcome ?? 'off',
-        saga ? `row ${saga.row ?? '-'}${saga.error ? `: ${saga.error}` : ''}` : '',
+        saga ? cell(`row ${saga.row ?? '-'}${saga.error ? `: ${saga.error}` : ''}`) : '',
       ],
       ['unplanned worker exits', String(counts.unplannedWorkerExits), 'restarted after 1 s'],
     ],
+    ['left', 'right', 'left'],
   );
 }
 
@@ -128,10 +132,14 @@ export function invariantTable(invariants: Invariant[]): string {
     invariants.map((i) => [
       i.name,
       i.pass ? 'pass' : 'FAIL',
-      Object.entries(i.counts)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', '),
+      cell(
+        Object.entries(i.counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+        120,
+      ),
     ]),
+    ['left', 'left', 'left'],
   );
   const broken = invariants.filter((i) => !i.pass).flatMap((i) => [`\n${i.name}:`, ...i.examples.map((e) => `  ${e}`)]);
   return [table, ...broken].join('\n');

@@ -46,12 +46,16 @@ export function machineInfo() {
   };
 }
 
-/** A plain text table: the first column left-aligned, the others right-aligned. */
-export function formatTable(header: string[], rows: string[][]): string {
+/**
+ * A plain text table: by default the first column left-aligned and the others (numbers)
+ * right-aligned; `align` says otherwise per column (text columns read better left-aligned).
+ */
+export function formatTable(header: string[], rows: string[][], align?: ('left' | 'right')[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const left = (i: number) => (align?.[i] ?? (i === 0 ? 'left' : 'right')) === 'left';
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
