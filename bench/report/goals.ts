@@ -35,9 +35,9 @@ function cells(row: GoalRow, index: ResultsIndex): string[] {
 /** One benchmark's goals (bench/README.md). */
 export function goalTable(rows: readonly GoalRow[], index: ResultsIndex): string {
   return markdownTable(
-    ['goal', 'measured', 'met?', 'run'],
-    rows.map((row) => cells(row, index)),
-    ['left', 'left', 'left', 'left'],
+    ['of', 'goal', 'measured', 'met?', 'run'],
+    rows.map((row) => [row.subject, ...cells(row, index)]),
+    ['left', 'left', 'left', 'left', 'left'],
   );
 }
 
@@ -68,8 +68,6 @@ export function notMeasuredNote(index: ResultsIndex, benchmark: BenchmarkName): 
   const parts = [...tally].map(([reason, n]) => `${n} ${REASONS[reason] ?? reason}`);
   const qualifying = verdicts.length - [...tally.values()].reduce((a, b) => a + b, 0);
   if (qualifying > 0) parts.push(`${qualifying} qualifying but not fitting the rows (other options)`);
-  return (
-    `Not measured at this commit: of the ${verdicts.length} runs in \`bench/results/${benchmark}.jsonl\`, ` +
-    `${parts.join(', ')}.`
-  );
+  const runs = verdicts.length === 1 ? 'the one run' : `the ${verdicts.length} runs`;
+  return `Not measured at this commit: of ${runs} in \`bench/results/${benchmark}.jsonl\`, ${parts.join(', ')}.`;
 }

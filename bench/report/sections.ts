@@ -39,10 +39,11 @@ export const ALL_GOALS: GoalRow[] = [
   ...chaosGoals,
 ];
 
-const RULES =
-  `Each row is the latest run in \`bench/results/\` that is clean (committed code), quiet (other processes used at most ` +
-  `${percent(QUIET_OTHER_CPU_SHARE)} of the CPU) and of the current code (nothing the benchmark measures changed since ` +
-  `its commit); "not measured" where there is none.`;
+const RULES = [
+  'Each row is the latest run in `bench/results/` that is clean (committed code), quiet (other processes',
+  `used at most ${percent(QUIET_OTHER_CPU_SHARE)} of the CPU) and of the current code (nothing the benchmark measures`,
+  'changed since its commit); "not measured" where there is none.',
+].join('\n');
 
 export const SECTIONS: Section[] = [
   { file: 'README.md', name: 'summary', render: (index) => `${RULES}\n\n${summaryTable(ALL_GOALS, index)}` },

@@ -92,6 +92,6 @@ export function renderChaos(index: ResultsIndex): string {
           .join(', ') || 'none recorded'
       }.`,
     ),
-    markdownTable(['kind', 'name', 'count', 'violated'], rows),
+    markdownTable(['kind', 'name', 'count', 'violated'], rows, ['left', 'left', 'right', 'right']),
   ].join('\n\n');
 }

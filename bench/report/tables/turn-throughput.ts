@@ -31,10 +31,18 @@ const isRamp = (line: BenchLine, v: Variant) =>
   (v.turns === 'noop' || line.params.questions === 'unique');
 
 const kneeRate = (line: BenchLine) => numberAt(line.results, 'knee.achievedRate');
+const kneeReached = (line: BenchLine) => at(line.results, 'kneeReached') === true;
+/** The first step failed: the knee is somewhere below `--start-rate`. */
+const belowStart = (line: BenchLine) => kneeReached(line) && at(line.results, 'knee') === null;
 
-/** The knee was found, or the ramp passed the goal rate. */
+/**
+ * The ramp found its knee (one failing step after passing ones, or a first step failing at or below
+ * the goal rate), or it passed the goal rate.
+ */
 const conclusive = (line: BenchLine) =>
-  at(line.results, 'kneeReached') === true || (kneeRate(line) ?? 0) >= GOAL_TURNS_PER_SECOND;
+  belowStart(line)
+    ? (numberAt(line.params, 'startRate') ?? Infinity) <= GOAL_TURNS_PER_SECOND
+    : kneeReached(line) || (kneeRate(line) ?? 0) >= GOAL_TURNS_PER_SECOND;
 
 const latestRamp = (index: ResultsIndex, v: Variant) =>
   index.latest('turn-throughput', (l) => isRamp(l, v) && conclusive(l));
@@ -49,8 +57,9 @@ const latestSoak = (index: ResultsIndex) =>
   );
 
 function kneeText(line: BenchLine): string {
+  if (belowStart(line)) return `< ${fixed(numberAt(line.params, 'startRate'))}/s (the first step failed)`;
   const achieved = fixed(kneeRate(line));
-  return at(line.results, 'kneeReached') === true ? `${achieved}/s` : `≥ ${achieved}/s (no knee below --max-rate)`;
+  return kneeReached(line) ? `${achieved}/s` : `≥ ${achieved}/s (no knee below --max-rate)`;
 }
 
 function rampGoal(v: Variant): GoalRow {
@@ -65,7 +74,7 @@ function rampGoal(v: Variant): GoalRow {
       return {
         line,
         measured: `knee ${kneeText(line)}`,
-        met: rate === undefined ? undefined : rate >= GOAL_TURNS_PER_SECOND,
+        met: belowStart(line) ? false : rate === undefined ? undefined : rate >= GOAL_TURNS_PER_SECOND,
       };
     },
   };
@@ -120,9 +129,9 @@ export function renderTurnThroughput(index: ResultsIndex): string {
     return [
       v.label,
       kneeText(line),
-      fixed(numberAt(knee, 'p50'), 0),
-      fixed(numberAt(knee, 'p99'), 0),
-      `${cpu('total')} (${cpu('bench')} / ${cpu('temporal')} / ${cpu('milvus')})`,
+      knee ? fixed(numberAt(knee, 'p50'), 0) : '–',
+      knee ? fixed(numberAt(knee, 'p99'), 0) : '–',
+      knee ? `${cpu('total')} (${cpu('bench')} / ${cpu('temporal')} / ${cpu('milvus')})` : '–',
       stoppedAt(line),
       `${runCell(line)} · ${fixed(numberAt(line.params, 'sessions'), 0)} sessions, ${fixed(numberAt(line.params, 'stepSeconds'), 0)} s steps`,
     ];
