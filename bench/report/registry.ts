@@ -148,6 +148,8 @@ export const BENCHMARKS = [
       'config/',
       // Starts, installs and configures both Milvus flavors.
       'devstack/',
+      // The private stack creates and drops its database (the search itself never touches it).
+      'adapters/postgres/ensure-database.ts',
       'package-lock.json',
       'bench/search.ts',
       'bench/support/search-dataset.ts',
