@@ -30,6 +30,9 @@ Usage:
                                     re-embed every chunk with another model, with zero-downtime cutover
   memflow bench <name> [options]    run a benchmark from bench/: turn-overhead, latency-budget,
                                     turn-throughput, search, ingest, memory, reindex-search, embed-thread
+  memflow bench report [--check] [--json]
+                                    render the performance tables of README.md and bench/README.md from
+                                    bench/results/; --check: fail if the committed ones differ
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
   memflow codec-server [--port P] [--origin URL…]
