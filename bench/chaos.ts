@@ -63,7 +63,7 @@ import { UsageError, integer, startBench } from './support/cli-options';
 import { startRollingCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, gitRevision } from './support/results';
+import { recordResult } from './support/results';
 import { stackEnv } from './support/stack-env';
 import { seededRandom } from './support/synthetic-vectors';
 
@@ -322,9 +322,9 @@ function faultsRecovered(faults: FaultLog[], stoppedBy: string | undefined, minF
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   log(`seed ${options.seed} (replay this run's faults with --seed ${options.seed})`);
   const run = await withPrivateStack(
     { label: 'chaos', log, timeoutMinutes: options.timeoutMinutes, keepHome: options.keepHome },
@@ -341,12 +341,8 @@ async function main(): Promise<number> {
   console.log(`\n${loadTable(counts)}`);
   console.log(`\n${invariantTable(run.invariants)}`);
   console.log(`\n${failed.length === 0 ? 'All invariants hold.' : `${failed.length} invariant(s) broken.`}`);
-  const file = appendResult('chaos', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
-    otherCpuShare: run.cpuUse?.otherShare,
+  const file = recordResult('chaos', {
+    start,
     cpu: run.cpuUse,
     params: {
       ...options,

@@ -25,7 +25,9 @@ import { createLocalEmbedder } from '../adapters/embed/local-embedder';
 import { createThreadedLocalEmbedder, defaultEmbedThreadIntraOp } from '../adapters/embed/threaded-embedder';
 import { loadConfig } from '../config/config';
 import { UsageError } from './support/cli-options';
-import { appendResult, formatTable, gitRevision, machineInfo, median } from './support/results';
+import type { CpuUse } from './support/cpu-meter';
+import { startCpuMeter } from './support/cpu-meter';
+import { formatTable, median, recordResult, runStart } from './support/results';
 import { rssMiB } from './support/worker-child';
 
 const USAGE =
@@ -245,6 +247,10 @@ class ModeChild {
     }
   }
 
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   run(): Promise<Measured> {
     this.proc.send('run');
     return reply<Measured>(this.proc);
@@ -293,8 +299,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (line: string) => console.error(`[bench] ${line}`);
-  const startedAt = new Date();
-  const machine = machineInfo();
+  const start = runStart();
   const load1m = () => round2(os.loadavg()[0]!);
   const modes = modesOf(options);
   const children = new Map<Mode, ModeChild>();
@@ -310,6 +315,8 @@ async function main(): Promise<number> {
     );
 
     const runs: (Measured & { mode: string; run: number; load1m: number })[] = [];
+    // The runs are the measured region: this process and every embedder's child process.
+    const meter = startCpuMeter([process.pid, ...[...children.values()].flatMap((c) => c.pid ?? [])]);
     for (let run = 1; run <= options.runs; run++) {
       const shift = (run - 1) % modes.length;
       for (const mode of [...modes.slice(shift), ...modes.slice(0, shift)]) {
@@ -323,6 +330,7 @@ async function main(): Promise<number> {
       }
     }
 
+    const cpu: CpuUse | undefined = meter.stop();
     const rows: string[][] = [];
     const summary = modes.map((mode) => {
       const mine = runs.filter((r) => r.mode === mode.label);
@@ -362,7 +370,8 @@ async function main(): Promise<number> {
     });
     console.log(
       `\n${options.model}: per run ${options.batches} batches × ${options.batchSize} texts of ~${meanTokens.toFixed(0)} tokens, ` +
-        `then ${options.queries} single queries of ~${QUERY_TOKENS} tokens; load ${machine.loadAverage1m} on ${machine.nproc} CPUs at the start`,
+        `then ${options.queries} single queries of ~${QUERY_TOKENS} tokens; load ${start.loadAverage1m} on ${os.availableParallelism()} CPUs at the start, ` +
+        `other processes ${cpu ? Math.round(cpu.otherShare * 100) : '-'} % of the CPU during the runs`,
     );
     console.log(
       formatTable(['embedder', 'chunks/s', 'batch p50 ms', 'query p50 ms', 'max lag ms', 'RSS MiB', 'load 1m'], rows),
@@ -381,19 +390,12 @@ async function main(): Promise<number> {
       ),
     );
     if (options.saveResults) {
-      const file = appendResult('embed-thread', {
-        date: startedAt.toISOString(),
-        ...gitRevision(),
-        machine,
-        model: options.model,
-        runs: options.runs,
-        batches: options.batches,
-        batchSize: options.batchSize,
-        meanTokens: Math.round(meanTokens),
-        queries: options.queries,
-        queryTokens: QUERY_TOKENS,
-        processPerEmbedder: true,
-        embedders: summary,
+      const { saveResults: _, ...params } = options;
+      const file = recordResult('embed-thread', {
+        start,
+        cpu,
+        params: { ...params, queryTokens: QUERY_TOKENS, processPerEmbedder: true },
+        results: { meanTokens: Math.round(meanTokens), embedders: summary },
       });
       console.log(`\nresults appended to ${file}`);
     }

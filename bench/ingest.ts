@@ -22,7 +22,7 @@ import type { IngestTarget } from './support/ingest-runs';
 import { assertStored, describeBreakdown, ingestDirectly, ingestThroughWorkflow } from './support/ingest-runs';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, gitRevision } from './support/results';
+import { recordResult } from './support/results';
 import { UsageError, startBench } from './support/cli-options';
 
 const GOAL = 0.85;
@@ -134,9 +134,9 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const { corpus, runs } = await withPrivateStack(
     { label: 'bench', log, timeoutMinutes: options.timeoutMinutes },
     (stack, signal) => runBench(stack, options, log, signal),
@@ -160,27 +160,28 @@ async function main(): Promise<number> {
     );
   }
 
-  const file = appendResult('ingest', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
-    corpus: corpus.name,
-    docs: first.docs,
-    rejectedDocs: first.failed,
-    chunks: first.chunks,
-    rounds: options.rounds,
-    workflow: roundedSummary(summary.workflow),
-    direct: roundedSummary(summary.direct),
-    ratio: summary.ratio,
-    roundRatios: summary.roundRatios,
-    cpuRatio: summary.cpuRatio,
-    maxOtherCpuShare: summary.maxOtherShare,
-    noisy: summary.noisy,
-    goal: GOAL,
-    meetsGoal,
+  const file = recordResult('ingest', {
+    start,
+    params: { ...options, corpus: corpus.name },
+    results: {
+      docs: first.docs,
+      rejectedDocs: first.failed,
+      chunks: first.chunks,
+      workflow: roundedSummary(summary.workflow),
+      direct: roundedSummary(summary.direct),
+      ratio: summary.ratio,
+      roundRatios: summary.roundRatios,
+      cpuRatio: summary.cpuRatio,
+      maxOtherCpuShare: summary.maxOtherShare,
+      noisy: summary.noisy,
+      goal: GOAL,
+      meetsGoal,
+    },
+    cpu: runs.map((r) => r.cpu),
   });
-  console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);
+  console.log(
+    `results appended to ${file} (whole run ${Math.round((Date.now() - start.startedAt.getTime()) / 1000)}s)`,
+  );
   return 0;
 }
 

@@ -22,9 +22,13 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pinIndex } from '../activities/chat/pin-index';
 import { chatWorkflowId } from '../contracts/chat';
+import { MILVUS } from '../devstack/milvus-server';
+import { runningRecord } from '../devstack/processes';
+import { TEMPORAL } from '../devstack/temporal-server';
+import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision } from './support/results';
+import { formatTable, recordResult } from './support/results';
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, StepSpan } from './support/turn-latency-stack';
 import { percentiles, startChatBench } from './support/turn-latency-stack';
@@ -191,10 +195,16 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
   const bench = await startChatBench(stack, log);
   try {
     const loadAverage1m = Math.round(os.loadavg()[0]! * 100) / 100;
+    const pids = [
+      process.pid,
+      ...[TEMPORAL, MILVUS].flatMap((name) => runningRecord(stack.config.paths.run, name)?.pid ?? []),
+    ];
     const modes = [];
     for (const mode of MODES) {
       log(`${mode.name}: ${options.warmup} warm-up + ${options.turns} measured turns`);
+      const meter = startCpuMeter(pids);
       const sent = await runTurns(bench, mode, options, signal);
+      const cpu = meter.stop();
       const bySession = new Map<string, Map<string, TurnTimeline>>();
       for (const sessionId of new Set(sent.map((t) => t.sessionId))) {
         const timelines = await turnTimelines(bench.client.temporal, chatWorkflowId(bench.tenant, sessionId));
@@ -209,19 +219,25 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
       );
       const bad = splits.filter((s): s is string => typeof s === 'string');
       if (bad.length > 0) log(`${mode.name}: ${bad.length} turns not split, e.g. ${bad[0]}`);
-      modes.push({ mode: mode.name, splits: splits.filter((s): s is Record<Line, number> => typeof s !== 'string') });
+      modes.push({
+        mode: mode.name,
+        splits: splits.filter((s): s is Record<Line, number> => typeof s !== 'string'),
+        cpu,
+      });
     }
     log(`micro-measurements: ${options.micro} iterations each (cache hits ×10)`);
-    return { chunks: bench.chunks, loadAverage1m, modes, micro: await micro(bench, options, stack.runId) };
+    const meter = startCpuMeter(pids);
+    const measured = await micro(bench, options, stack.runId);
+    return { chunks: bench.chunks, loadAverage1m, modes, micro: measured, microCpu: meter.stop() };
   } finally {
     await bench.close();
   }
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const result = await withPrivateStack(
     { label: 'bench', log, timeoutMinutes: options.timeoutMinutes },
     (stack, signal) => runBench(stack, options, log, signal),
@@ -229,9 +245,10 @@ async function main(): Promise<number> {
 
   const fmt = (n: number, digits = 1) => (Number.isNaN(n) ? '-' : n.toFixed(digits));
   const keys: Line[] = [...LINES.map((l) => l[0]), 'total'];
-  const stats = result.modes.map(({ mode, splits }) => ({
+  const stats = result.modes.map(({ mode, splits, cpu }) => ({
     mode,
     turns: splits.length,
+    otherCpuShare: cpu?.otherShare,
     lines: Object.fromEntries(keys.map((k) => [k, percentiles(splits.map((s) => s[k]))])) as Record<Line, Percentiles>,
     /** The total without the two LLM activities' run time (what a slower real LLM would not change). */
     withoutLlmCalls: percentiles(splits.map((s) => s.total - s.planTurn - s.writeAnswer)),
@@ -259,7 +276,7 @@ async function main(): Promise<number> {
   console.log(formatTable(header, rows));
   for (const s of stats) {
     console.log(
-      `${s.mode}: total p95 ${fmt(s.lines.total.p95)} ms vs goal ≤ ${GOAL_TOTAL_P95_MS} ms: ${s.lines.total.p95 <= GOAL_TOTAL_P95_MS ? 'met' : 'not met'} (${s.turns} turns; ` +
+      `${s.mode}: other CPU ${s.otherCpuShare === undefined ? '-' : Math.round(s.otherCpuShare * 100)} %; total p95 ${fmt(s.lines.total.p95)} ms vs goal ≤ ${GOAL_TOTAL_P95_MS} ms: ${s.lines.total.p95 <= GOAL_TOTAL_P95_MS ? 'met' : 'not met'} (${s.turns} turns; ` +
         `the verdict counts the 0 ms fake LLM's two calls; without the LLM steps' runs p95 ${fmt(s.withoutLlmCalls.p95)} ms)`,
     );
   }
@@ -285,16 +302,13 @@ async function main(): Promise<number> {
     `cache-hit path p50 ${fmt(m.cacheHit.p50, 3)} / p99 ${fmt(m.cacheHit.p99, 3)} ms vs goal < ${GOAL_CACHE_HIT_MS} ms: ${hitMet ? 'met' : 'not met'}`,
   );
 
-  const file = appendResult('latency-budget', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
-    parameters: { ...options, corpus: 'test/fixtures/corpus', llmLatencyMs: 0, embedder: m.model },
-    chunks: result.chunks,
-    loadAverage1m: result.loadAverage1m,
-    goals: { totalP95Ms: GOAL_TOTAL_P95_MS, cacheHitMs: GOAL_CACHE_HIT_MS },
+  const file = recordResult('latency-budget', {
+    start,
+    params: { ...options, corpus: 'test/fixtures/corpus', llmLatencyMs: 0, embedder: m.model },
+    cpu: [...result.modes.map((mode) => mode.cpu), result.microCpu],
     results: {
+      chunks: result.chunks,
+      goals: { totalP95Ms: GOAL_TOTAL_P95_MS, cacheHitMs: GOAL_CACHE_HIT_MS },
       modes: stats.map((s) => ({
         ...s,
         meetsGoal: s.lines.total.p95 <= GOAL_TOTAL_P95_MS,
@@ -302,7 +316,9 @@ async function main(): Promise<number> {
       micro: { ...m, cacheHitMeetsGoal: hitMet },
     },
   });
-  console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);
+  console.log(
+    `results appended to ${file} (whole run ${Math.round((Date.now() - start.startedAt.getTime()) / 1000)}s)`,
+  );
   return 0;
 }
 

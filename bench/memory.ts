@@ -26,6 +26,9 @@ import { MemflowClient } from '../client/memflow-client';
 import type { MemflowConfig } from '../config/config';
 import { loadConfig } from '../config/config';
 import { errorMessage } from '../contracts/errors';
+import { MILVUS } from '../devstack/milvus-server';
+import { runningRecord } from '../devstack/processes';
+import { TEMPORAL } from '../devstack/temporal-server';
 import { workerProcessEnv } from '../devstack/worker-process';
 import {
   FIXTURE_QUESTIONS,
@@ -36,9 +39,11 @@ import {
   withFakeLlm,
   withTimeout,
 } from './support/chat-load';
+import type { CpuUse } from './support/cpu-meter';
+import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision } from './support/results';
+import { formatTable, recordResult } from './support/results';
 import { stackEnv } from './support/stack-env';
 import { rssMiB, spawnWorkerChild } from './support/worker-child';
 import { UsageError, integer, startBench } from './support/cli-options';
@@ -123,6 +128,8 @@ interface Sample {
   peakMiB: number;
   /** The machine's 1-minute load average when sampled (2 cores, shared). */
   load1m: number;
+  /** Other processes' share of the machine's CPU during the phase's turns. */
+  otherCpuShare?: number;
   seconds?: number;
   turns?: number;
   errors?: number;
@@ -177,7 +184,15 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
       TURN_TIMEOUT_MS,
       'turn',
     );
+  // The turns are the measured regions: the worker, this process (client, fake LLM), Temporal, Milvus.
+  const pids = [
+    process.pid,
+    worker.pid,
+    ...[TEMPORAL, MILVUS].flatMap((name) => runningRecord(config.paths.run, name)?.pid ?? []),
+  ];
+  const cpu: (CpuUse | undefined)[] = [];
   const timed = async (phase: string, count: number, task: (i: number) => Promise<unknown>) => {
+    const meter = startCpuMeter(pids);
     const started = performance.now();
     let done = 0;
     const counted = async (i: number) => {
@@ -187,7 +202,10 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
     };
     const errors = await forEachBounded(count, options.concurrency, counted, signal);
     const seconds = (performance.now() - started) / 1000;
+    const used = meter.stop();
+    cpu.push(used);
     sample(phase, {
+      otherCpuShare: used?.otherShare,
       seconds: round1(seconds),
       turns: count,
       errors: errors.length,
@@ -210,13 +228,13 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
   );
   await sleep(SETTLE_MS, undefined, { signal });
   sample(`  + ${SETTLE_MS / 1000}s idle`);
-  return { chunks, settings, samples, failedTurns: opened.length + second.length };
+  return { chunks, settings, samples, cpu, failedTurns: opened.length + second.length };
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const run = await withPrivateStack({ label: 'bench', log, timeoutMinutes: options.timeoutMinutes }, (stack, signal) =>
     runBench(stack, options, log, signal),
   );
@@ -226,17 +244,18 @@ async function main(): Promise<number> {
     `\nWorker RSS (MiB) with ${options.sessions} open sessions: maxCachedWorkflows ${settings.maxCachedWorkflows}, ` +
       `ONNX memory arena ${settings.memoryArena ? 'on' : 'off'}, heap limit ${settings.heapLimitMiB} MiB, ` +
       `${options.concurrency} turns at a time, instant fake LLM, ${run.chunks} chunks; ` +
-      `load ${machine.loadAverage1m} at the start, ${round1(os.loadavg()[0]!)} at the end.`,
+      `load ${start.loadAverage1m} at the start, ${round1(os.loadavg()[0]!)} at the end.`,
   );
   const cell = (n: number | undefined) => (n === undefined ? '' : String(n));
   console.log(
     formatTable(
-      ['phase', 'RSS', 'peak RSS', 'load 1m', 'seconds', 'turns', 'errors', 'turns/s'],
+      ['phase', 'RSS', 'peak RSS', 'load 1m', 'other CPU %', 'seconds', 'turns', 'errors', 'turns/s'],
       run.samples.map((s) => [
         s.phase,
         String(s.rssMiB),
         String(s.peakMiB),
         String(s.load1m),
+        s.otherCpuShare === undefined ? '' : String(Math.round(s.otherCpuShare * 100)),
         cell(s.seconds),
         cell(s.turns),
         cell(s.errors),
@@ -254,18 +273,15 @@ async function main(): Promise<number> {
   console.log(
     `\n≈ ${perSessionKiB} KiB per open session (settled − idle); peak RSS ${worst} MiB; goal ≤ ${GOAL_MB} MB (${goalMiB} MiB): ${meetsGoal ? 'met' : 'not met'}`,
   );
-  const file = appendResult('memory', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
+  const file = recordResult('memory', {
+    start,
+    cpu: run.cpu,
     params: {
       ...options,
       entry: 'bin/memflow.js',
       ...settings,
       llm: 'instant fake (test/support)',
     },
-    loadAverage1mAtEnd: round1(os.loadavg()[0]!),
     results: {
       chunks: run.chunks,
       samples: run.samples,

@@ -38,7 +38,7 @@ import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision } from './support/results';
+import { formatTable, recordResult } from './support/results';
 import type { LatencySummary, SearchSample } from './support/search-load';
 import { FIXTURE_QUESTIONS, POSTGRES_QUESTIONS, nowMs, startSearchLoad, summarize } from './support/search-load';
 import { integer, startBench } from './support/cli-options';
@@ -332,9 +332,9 @@ function describeSample(s: SearchSample, origin: number): string {
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const run = await withPrivateStack({ label: 'bench', log, timeoutMinutes: options.timeoutMinutes }, (stack, signal) =>
     runBench(stack, options, log, signal),
   );
@@ -396,64 +396,66 @@ async function main(): Promise<number> {
       ? [`${result.stale.length} searches that began after the cutover were served by ${run.old.collection}`]
       : []),
   ];
-  const file = appendResult('reindex-search', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
-    parameters: {
+  const file = recordResult('reindex-search', {
+    start,
+    params: {
       ...options,
       tenants: run.tenants.length,
       newModel: NEW_MODEL,
       oldModel: run.old.identity.model,
       retentionMs: 3_600_000,
     },
-    corpus: run.corpus.name,
-    docs: run.corpus.files.length,
-    rejectedDocs: run.rejected,
-    chunks: run.chunks,
-    ingestSeconds: run.ingestSeconds,
-    phases: result.rows.map(({ name, summary, mark }) => ({
-      phase: name.trim(),
-      ...summary,
-      ...(mark
-        ? {
-            seconds: seconds(mark.to - mark.from),
-            otherCpuShare: mark.cpu?.otherShare,
-            loopP99Ms: mark.loopP99Ms,
-            loopMaxMs: mark.loopMaxMs,
-            loadAverage1m: mark.loadAverage1m,
-          }
-        : {}),
-    })),
-    reindex: {
-      seconds: reindexSeconds,
-      backfilled: run.view.backfilled,
-      totalChunks: run.view.totalChunks,
-      validation: run.view.validation,
-      steps: Object.fromEntries(
-        Object.entries(run.timeline.steps).map(([type, s]) => [
-          type,
-          {
-            count: s.count,
-            atSeconds: seconds(s.firstStartedAt - b.from),
-            seconds: seconds(s.lastCompletedAt - s.firstStartedAt),
-          },
-        ]),
-      ),
-      cutoverAtSeconds: seconds(result.cutover.lastCompletedAt - b.from),
-      firstNewSearchAtSeconds: result.firstNew ? seconds(result.firstNew.startedAt - b.from) : null,
-      retainingSeenAtSeconds: seconds(run.retainingSeenAt - b.from),
+    cpu: run.marks.map((m) => m.cpu),
+    results: {
+      corpus: run.corpus.name,
+      docs: run.corpus.files.length,
+      rejectedDocs: run.rejected,
+      chunks: run.chunks,
+      ingestSeconds: run.ingestSeconds,
+      phases: result.rows.map(({ name, summary, mark }) => ({
+        phase: name.trim(),
+        ...summary,
+        ...(mark
+          ? {
+              seconds: seconds(mark.to - mark.from),
+              otherCpuShare: mark.cpu?.otherShare,
+              loopP99Ms: mark.loopP99Ms,
+              loopMaxMs: mark.loopMaxMs,
+              loadAverage1m: mark.loadAverage1m,
+            }
+          : {}),
+      })),
+      reindex: {
+        seconds: reindexSeconds,
+        backfilled: run.view.backfilled,
+        totalChunks: run.view.totalChunks,
+        validation: run.view.validation,
+        steps: Object.fromEntries(
+          Object.entries(run.timeline.steps).map(([type, s]) => [
+            type,
+            {
+              count: s.count,
+              atSeconds: seconds(s.firstStartedAt - b.from),
+              seconds: seconds(s.lastCompletedAt - s.firstStartedAt),
+            },
+          ]),
+        ),
+        cutoverAtSeconds: seconds(result.cutover.lastCompletedAt - b.from),
+        firstNewSearchAtSeconds: result.firstNew ? seconds(result.firstNew.startedAt - b.from) : null,
+        retainingSeenAtSeconds: seconds(run.retainingSeenAt - b.from),
+      },
+      slowestAroundCutover: result.slowestAroundCutover.map((s) => ({
+        ms: Math.round(s.ms),
+        atSeconds: seconds(s.startedAt - b.from),
+        collection: s.collection,
+      })),
+      violations,
+      ok: violations.length === 0,
     },
-    slowestAroundCutover: result.slowestAroundCutover.map((s) => ({
-      ms: Math.round(s.ms),
-      atSeconds: seconds(s.startedAt - b.from),
-      collection: s.collection,
-    })),
-    violations,
-    ok: violations.length === 0,
   });
-  console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);
+  console.log(
+    `results appended to ${file} (whole run ${Math.round((Date.now() - start.startedAt.getTime()) / 1000)}s)`,
+  );
   for (const v of violations) console.error(`FAILED: ${v}`);
   return violations.length === 0 ? 0 : 1;
 }

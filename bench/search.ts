@@ -35,7 +35,7 @@ import {
 } from './support/milvus-settle';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision, median } from './support/results';
+import { formatTable, median, recordResult } from './support/results';
 import type { SearchDataset } from './support/search-dataset';
 import { CLUSTERS, K, NOISE, SEED, WARMUP_QUERIES, searchDataset } from './support/search-dataset';
 import { dot } from './support/synthetic-vectors';
@@ -236,9 +236,9 @@ function installableFlavors(options: Options, log: Log): Flavor[] {
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const flavors = installableFlavors(options, log);
   const data = searchDataset(options);
   log(
@@ -314,11 +314,10 @@ async function main(): Promise<number> {
   );
 
   const violations = summaries.flatMap(({ run, violations: v }) => v.map((x) => `${run.flavor}: ${x}`));
-  const file = appendResult('search', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
+  const file = recordResult('search', {
+    start,
+    // Inserting and searching are the measured regions; waiting for Milvus to settle is not.
+    cpu: runs.flatMap((run) => [run.insert.cpu, run.searchCpu]),
     params: {
       ...options,
       k: K,
@@ -328,24 +327,26 @@ async function main(): Promise<number> {
       warmupQueries: WARMUP_QUERIES,
       metric: 'COSINE',
     },
-    tenantSizes: sizes,
-    goal: GOAL,
-    flavors: summaries.map(({ run, latency, recall, meets, violations: v }) => ({
-      milvus: { flavor: run.flavor, indexBackend: run.indexBackend, hybridCollection: run.hybrid },
-      insert: run.insert,
-      latencyMs: latency,
-      recallAt10: recall,
-      maxScoreError: run.maxScoreError,
-      searchCpu: run.searchCpu,
-      loadAverage1mAtSearch: run.loadAverage1m,
-      noisy: (run.searchCpu?.otherShare ?? 0) > 0.15,
-      memoryMiB: run.memoryMiB,
-      diskMiB: run.diskMiB,
-      meetsGoal: meets.p50 && meets.p99 && meets.recall,
-      violations: v,
-    })),
-    violations,
-    ok: violations.length === 0,
+    results: {
+      tenantSizes: sizes,
+      goal: GOAL,
+      flavors: summaries.map(({ run, latency, recall, meets, violations: v }) => ({
+        milvus: { flavor: run.flavor, indexBackend: run.indexBackend, hybridCollection: run.hybrid },
+        insert: run.insert,
+        latencyMs: latency,
+        recallAt10: recall,
+        maxScoreError: run.maxScoreError,
+        searchCpu: run.searchCpu,
+        loadAverage1mAtSearch: run.loadAverage1m,
+        noisy: (run.searchCpu?.otherShare ?? 0) > 0.15,
+        memoryMiB: run.memoryMiB,
+        diskMiB: run.diskMiB,
+        meetsGoal: meets.p50 && meets.p99 && meets.recall,
+        violations: v,
+      })),
+      violations,
+      ok: violations.length === 0,
+    },
   });
   console.log(`results appended to ${file}`);
   for (const v of violations) console.error(`FAILED: ${v}`);

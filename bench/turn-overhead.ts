@@ -29,7 +29,7 @@ import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision } from './support/results';
+import { formatTable, recordResult } from './support/results';
 import { FIXTURE_QUESTIONS, nowMs } from './support/search-load';
 import type { ChatBench, Percentiles, RecentTurns } from './support/turn-latency-stack';
 import { inProcessTurn, percentiles, startChatBench } from './support/turn-latency-stack';
@@ -236,9 +236,9 @@ function analyze(run: LatencyRun) {
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const result = await withPrivateStack(
     { label: 'bench', log, timeoutMinutes: options.timeoutMinutes },
     (stack, signal) => runBench(stack, options, log, signal),
@@ -286,34 +286,36 @@ async function main(): Promise<number> {
         `llmSteps 'local' overhead beyond it: ${fmt(local.p50 - shape.p50)} ms p50`,
     );
   }
-  const file = appendResult('turn-overhead', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
-    parameters: {
+  const file = recordResult('turn-overhead', {
+    start,
+    params: {
       ...options,
       corpus: 'test/fixtures/corpus',
       questions: FIXTURE_QUESTIONS.length,
       embedder: 'local (worker default)',
     },
-    chunks: result.chunks,
-    anchor: ANCHOR,
-    results: analyses.map((a) => ({
-      llmLatencyMs: a.run.llmLatencyMs,
-      sessions: a.run.sessions,
-      otherCpuShare: a.run.cpu?.otherShare,
-      ownCpuSeconds: a.run.cpu?.ownSeconds,
-      loadAverage1m: a.run.loadAverage1m,
-      ...a.stats,
-      overhead: a.turns.temporal.overhead,
-      pairedOverhead: a.turns.temporal.paired,
-      overheadVsUpdate: a.turns.temporal.vsFloor,
-      meetsGoal: a.turns.temporal.meetsGoal,
-      llmStepsLocal: a.turns.temporalLocal,
-    })),
+    cpu: result.runs.map((r) => r.cpu),
+    results: {
+      chunks: result.chunks,
+      anchor: ANCHOR,
+      latencies: analyses.map((a) => ({
+        llmLatencyMs: a.run.llmLatencyMs,
+        sessions: a.run.sessions,
+        otherCpuShare: a.run.cpu?.otherShare,
+        ownCpuSeconds: a.run.cpu?.ownSeconds,
+        loadAverage1m: a.run.loadAverage1m,
+        ...a.stats,
+        overhead: a.turns.temporal.overhead,
+        pairedOverhead: a.turns.temporal.paired,
+        overheadVsUpdate: a.turns.temporal.vsFloor,
+        meetsGoal: a.turns.temporal.meetsGoal,
+        llmStepsLocal: a.turns.temporalLocal,
+      })),
+    },
   });
-  console.log(`results appended to ${file} (whole run ${Math.round((Date.now() - startedAt.getTime()) / 1000)}s)`);
+  console.log(
+    `results appended to ${file} (whole run ${Math.round((Date.now() - start.startedAt.getTime()) / 1000)}s)`,
+  );
   return 0;
 }
 

@@ -38,7 +38,7 @@ import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
-import { appendResult, formatTable, gitRevision } from './support/results';
+import { formatTable, recordResult } from './support/results';
 import { ingestTimings } from './support/workflow-timings';
 import { UsageError, startBench } from './support/cli-options';
 import { startNoopTurns } from './support/noop-turn-worker';
@@ -340,9 +340,9 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
 }
 
 async function main(): Promise<number> {
-  const start = startBench(parseOptions, USAGE);
-  if (!start) return 2;
-  const { options, log, startedAt, machine } = start;
+  const started = startBench(parseOptions, USAGE);
+  if (!started) return 2;
+  const { options, log, start } = started;
   const run = await withPrivateStack({ label: 'bench', log, timeoutMinutes: options.timeoutMinutes }, (stack, signal) =>
     runBench(stack, options, log, signal),
   );
@@ -410,11 +410,9 @@ async function main(): Promise<number> {
           .map(([type, t]) => `${type} queued ${t.queuedMs} run ${t.runMs} ms`)
           .join(', '),
     );
-  const file = appendResult('turn-throughput', {
-    date: startedAt.toISOString(),
-    elapsedSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    ...gitRevision(),
-    machine,
+  const file = recordResult('turn-throughput', {
+    start,
+    cpu: [...run.steps, ...(run.soak ? [run.soak] : [])].map((s) => s.cpu),
     params: {
       ...options,
       turnTimeoutMs: TURN_TIMEOUT_MS,

@@ -35,6 +35,7 @@ export async function chatCommand(config: MemflowConfig, argv: string[], ctx: Cl
     const result = await client.chat(values.tenant, values.session, positionals.join(' '), {
       requestId: values['request-id'],
       filters: values.source ? { sources: values.source } : undefined,
+      onWait: ctx.log,
     });
     ctx.print(ctx.json ? JSON.stringify(result, null, 2) : formatChat(result));
     return 0;

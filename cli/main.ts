@@ -3,6 +3,7 @@ import { run as runWorker } from '../workers/worker';
 import { configSecrets, loadConfig } from '../config/config';
 import { redactSecrets } from '../config/redact';
 import { errorMessage, rootCause, typedFailure } from '../contracts/errors';
+import { isTemporalUnreachable } from '../client/wait-for-result';
 import { superviseWorker } from '../devstack/worker-supervisor';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
@@ -29,6 +30,9 @@ Usage:
                                     re-embed every chunk with another model, with zero-downtime cutover
   memflow bench <name> [options]    run a benchmark from bench/: turn-overhead, latency-budget,
                                     turn-throughput, search, ingest, memory, reindex-search, embed-thread
+  memflow bench report [--check] [--json]
+                                    render the performance tables of README.md and bench/README.md from
+                                    bench/results/; --check: fail if the committed ones differ
   memflow corpus postgres-docs [--tenant T] [--quick]
                                     fetch the PostgreSQL 15 manual (Debian package) and ingest it
   memflow codec-server [--port P] [--origin URL…]
@@ -39,6 +43,7 @@ Configuration comes from environment variables; see README.md.`;
 
 /** The configuration's secrets, once it is loaded: the error printed on the way out is redacted with them. */
 let secrets: string[] = [];
+let temporalAddress: string | undefined;
 
 export interface CliContext {
   json: boolean;
@@ -67,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const config = loadConfig();
   secrets = configSecrets(config);
+  temporalAddress = config.temporal.address;
   switch (command) {
     case 'stack':
       return stackCommand(config, rest, ctx);
@@ -105,7 +111,15 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Temporal wraps the reason (a workflow's failure, an activity's) in causes: the typed one speaks.
-    const typed = typedFailure(err);
+    // A command that met Temporal down (a restart) says so with a code, not a raw gRPC error.
+    const typed =
+      typedFailure(err) ??
+      (isTemporalUnreachable(err)
+        ? {
+            code: 'SERVICE_UNHEALTHY',
+            message: `Temporal${temporalAddress ? ` at ${temporalAddress}` : ''} is unreachable (down or restarting); what this command asked was not confirmed. Check \`memflow stack status\` and run it again once Temporal is back.`,
+          }
+        : undefined);
     const print = (text: string) => console.error(redactSecrets(text, secrets));
     if (typed) {
       print(`memflow: ${typed.code}: ${typed.message}`);

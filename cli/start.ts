@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { MemflowConfig } from '../config/config';
-import { MemflowError, errorMessage } from '../contracts/errors';
+import { MemflowError, errorMessage, typedFailure } from '../contracts/errors';
+import type { IngestProgress } from '../contracts/ingest';
 import { everyDocumentFailed } from '../client/ingest';
 import { MemflowClient } from '../client/memflow-client';
+import { waitForResult } from '../client/wait-for-result';
 import { QUICK_SUBSET, fetchPostgresDocs } from './postgres-docs-corpus';
 import { REPO_ROOT, loadConfig } from '../config/config';
 import { tailFile } from '../devstack/processes';
@@ -33,8 +35,10 @@ export async function runHealthCheck(
     });
     let report: HealthReport;
     try {
-      report = await handle.result();
+      // A Temporal restart meanwhile does not end the check: the run goes on in the server.
+      report = await waitForResult<HealthReport>(handle, { log: ctx.log, patienceMs: timeoutMs });
     } catch (err) {
+      if (typedFailure(err)?.code === 'SERVICE_UNHEALTHY') throw err;
       throw new MemflowError(
         'SERVICE_UNHEALTHY',
         `The health-check workflow did not complete within ${timeoutMs / 1000}s: no worker is polling ` +
@@ -98,14 +102,14 @@ export async function startCommand(configBefore: MemflowConfig, ctx: CliContext)
     const corpus = sampleCorpus(config, ctx);
     const { handle } = await client.ingest({ tenant: DEMO_TENANT, paths: corpus.paths, baseDir: corpus.baseDir });
     ctx.log(`ingesting the sample corpus for tenant "${DEMO_TENANT}" · ${workflowUrl(config, handle.workflowId)}`);
-    const ingested = await handle.result();
+    const ingested = await waitForResult<IngestProgress>(handle, { log: ctx.log });
     if (everyDocumentFailed(ingested)) {
       throw new MemflowError(
         'INVALID_INPUT',
         `Every document of the sample corpus failed:\n${formatIngestSummary(ingested)}\nSee ${workflowUrl(config, handle.workflowId)}.`,
       );
     }
-    const answer = await client.chat(DEMO_TENANT, 'quickstart', DEMO_QUESTION);
+    const answer = await client.chat(DEMO_TENANT, 'quickstart', DEMO_QUESTION, { onWait: ctx.log });
     if (ctx.json) {
       ctx.print(
         JSON.stringify(

@@ -24,6 +24,7 @@ import {
 import { parseInput, sessionIdSchema, tenantSchema } from '../contracts/identifiers';
 import type { StartedIngest, StartIngestOptions } from './ingest';
 import { startIngest } from './ingest';
+import { isTemporalUnreachable } from './wait-for-result';
 
 export interface ChatOptions {
   /** Idempotency key: the same requestId always gets the same reply, and runs one turn. Default: a new UUID. */
@@ -31,6 +32,13 @@ export interface ChatOptions {
   filters?: MessageFilters;
   /** Session settings, used only when this call starts the session. */
   session?: SessionOptions;
+  /**
+   * How long to keep sending the message while Temporal is unreachable (a restart): the same
+   * requestId is sent again, so the turn runs once and its reply comes back. Default 2 min.
+   */
+  patienceMs?: number;
+  /** Told once when Temporal becomes unreachable and the call keeps waiting (the CLI prints it). */
+  onWait?: (line: string) => void;
 }
 
 /** Who decides a tool call, and why: recorded in the session's history. */
@@ -109,6 +117,9 @@ export class MemflowClient {
     );
     const requestId = message.requestId;
     const workflowId = chatWorkflowId(tenant, sessionId);
+    const patienceMs = options.patienceMs ?? 2 * 60_000;
+    let unreachableSince: number | undefined;
+    let delay = 500;
     for (let attempt = 1; ; attempt++) {
       const start = new WithStartWorkflowOperation<typeof chatSession>('chatSession', {
         workflowId,
@@ -130,6 +141,29 @@ export class MemflowClient {
         return { ...reply, workflowId, url: workflowUrl(this.config, workflowId) };
       } catch (err) {
         if (typedFailure(err)) throw typedError(err);
+        if (isTemporalUnreachable(err)) {
+          // The turn may be running (or done) in the server: asking again with the same requestId
+          // gets its one reply, never a second turn.
+          unreachableSince ??= Date.now();
+          if (Date.now() - unreachableSince > patienceMs) {
+            throw new MemflowError(
+              'SERVICE_UNHEALTHY',
+              `Temporal at ${this.config.temporal.address} has been unreachable for ${Math.round(patienceMs / 1000)} s. ` +
+                `The turn for request ${requestId} may still run: send the same message with requestId ${requestId} ` +
+                '(`memflow chat --request-id`) once Temporal is back to get its one reply.',
+              { cause: err },
+            );
+          }
+          if (delay === 500) {
+            options.onWait?.(
+              `Temporal is unreachable; sending request ${requestId} again when it is back (it runs once).`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 5_000);
+          attempt--; // an unreachable server is not a closed run
+          continue;
+        }
         if (!isClosedRun(err) || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
       }
     }

@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { inTransaction } from './pool';
 
 /** What the registry keeps of one chunk; the text is kept so a re-embed never reads it back from Milvus. */
 export interface RegistryChunk {
@@ -23,21 +24,6 @@ export interface DocumentVersionInput {
 
 export type BeginResult =
   { state: 'unchanged'; version: number } | { state: 'pending'; version: number; chunkCount: number };
-
-async function inTransaction<T>(db: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
-}
 
 /**
  * Registers a document's content as a pending version with its chunks, or reports it unchanged.

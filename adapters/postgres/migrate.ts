@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { MemflowError, errorMessage } from '../../contracts/errors';
+import { withPoolClient } from './pool';
 
 /** Advisory lock key shared by every `memflow migrate` so two processes never apply the same file. */
 const MIGRATION_LOCK_KEY = 4_771_203_911;
@@ -42,53 +43,53 @@ export function readMigrations(dir: string): MigrationFile[] {
  */
 export async function migrate(pool: Pool, dir: string): Promise<MigrationResult> {
   const migrations = readMigrations(dir);
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS memflow_migrations (
+  return withPoolClient(pool, async (client) => {
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(`CREATE TABLE IF NOT EXISTS memflow_migrations (
       name TEXT PRIMARY KEY,
       checksum TEXT NOT NULL,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )`);
-    const { rows } = await client.query<{ name: string; checksum: string }>(
-      'SELECT name, checksum FROM memflow_migrations',
-    );
-    const ledger = new Map(rows.map((r) => [r.name, r.checksum]));
-    const result: MigrationResult = { applied: [], alreadyApplied: [] };
-    for (const migration of migrations) {
-      const recorded = ledger.get(migration.name);
-      if (recorded !== undefined) {
-        if (recorded !== migration.checksum) {
-          throw new MemflowError(
-            'MIGRATION_CHANGED',
-            `Migration ${migration.name} was changed after it was applied. Migrations are append-only: ` +
-              'restore the file and add a new numbered migration instead.',
-          );
+      const { rows } = await client.query<{ name: string; checksum: string }>(
+        'SELECT name, checksum FROM memflow_migrations',
+      );
+      const ledger = new Map(rows.map((r) => [r.name, r.checksum]));
+      const result: MigrationResult = { applied: [], alreadyApplied: [] };
+      for (const migration of migrations) {
+        const recorded = ledger.get(migration.name);
+        if (recorded !== undefined) {
+          if (recorded !== migration.checksum) {
+            throw new MemflowError(
+              'MIGRATION_CHANGED',
+              `Migration ${migration.name} was changed after it was applied. Migrations are append-only: ` +
+                'restore the file and add a new numbered migration instead.',
+            );
+          }
+          result.alreadyApplied.push(migration.name);
+          continue;
         }
-        result.alreadyApplied.push(migration.name);
-        continue;
+        try {
+          await client.query('BEGIN');
+          await client.query(migration.sql);
+          await client.query('INSERT INTO memflow_migrations (name, checksum) VALUES ($1, $2)', [
+            migration.name,
+            migration.checksum,
+          ]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw new MemflowError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${errorMessage(err)}`, {
+            cause: err,
+          });
+        }
+        result.applied.push(migration.name);
       }
-      try {
-        await client.query('BEGIN');
-        await client.query(migration.sql);
-        await client.query('INSERT INTO memflow_migrations (name, checksum) VALUES ($1, $2)', [
-          migration.name,
-          migration.checksum,
-        ]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw new MemflowError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${errorMessage(err)}`, {
-          cause: err,
-        });
-      }
-      result.applied.push(migration.name);
+      return result;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     }
-    return result;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    client.release();
-  }
+  });
 }
 
 /** How many migrations the ledger lists; undefined when the database was never migrated. */

@@ -1,4 +1,5 @@
-import { machineInfo } from './results';
+import type { RunStart } from './results';
+import { runStart } from './results';
 
 /** Command-line flags of the benchmarks: a bad flag is a usage error (exit 2), not a failed run. */
 export class UsageError extends Error {}
@@ -27,13 +28,13 @@ export function parseOrExplain<T>(parse: (argv: string[]) => T, usage: string): 
 
 /**
  * What every benchmark's `main` starts with: its flags (undefined after a usage error: exit 2), a
- * `[bench]` logger on stderr, the start time and the machine, for the results line.
+ * `[bench]` logger on stderr, and the start time and load, which `recordResult` needs.
  */
 export function startBench<T>(
   parse: (argv: string[]) => T,
   usage: string,
-): { options: T; log: (line: string) => void; startedAt: Date; machine: ReturnType<typeof machineInfo> } | undefined {
+): { options: T; log: (line: string) => void; start: RunStart } | undefined {
   const options = parseOrExplain(parse, usage);
   if (options === undefined) return undefined;
-  return { options, log: (line) => console.error(`[bench] ${line}`), startedAt: new Date(), machine: machineInfo() };
+  return { options, log: (line) => console.error(`[bench] ${line}`), start: runStart() };
 }

@@ -11,9 +11,17 @@ import { MemflowError } from '../../contracts/errors';
 import { ensureStackInstalled } from '../../devstack/install';
 import { startMilvus, stopMilvus } from '../../devstack/milvus-server';
 import { freePort } from '../../devstack/net';
+import { liveAlias } from '../../adapters/milvus/collection-names';
+import { ingestProgress } from '../../client/ingest';
+import type { IngestProgress } from '../../contracts/ingest';
 import type { ChatHarness } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-harness';
+import type { StackClients } from '../support/stack-clients';
+import { openStackClients, storedChunkIds } from '../support/stack-clients';
 import { testConfig, uniqueName } from '../support/test-env';
+
+/** How long Milvus stays down during the ingest (issue 14: 30 s). */
+const OUTAGE_MS = 30_000;
 
 /**
  * Milvus goes away under a running worker and comes back. A turn during the outage fails with a
@@ -23,9 +31,11 @@ import { testConfig, uniqueName } from '../support/test-env';
  */
 describe('a Milvus restart under a running worker', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-milvus-outage-'));
+  const corpus = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-milvus-outage-corpus-'));
   const tenant = newTenant();
   let config: MemflowConfig;
   let harness: ChatHarness;
+  let stores: StackClients;
   const startOwnMilvus = () => startMilvus(config, ensureStackInstalled(config, () => undefined).milvusLite);
 
   before(async () => {
@@ -46,10 +56,13 @@ describe('a Milvus restart under a running worker', () => {
     await pool.end();
     await startOwnMilvus();
     harness = await startChatHarness(config);
+    stores = await openStackClients(config);
     await ingestFor(harness, tenant, [path.join(CORPUS, 'aurora-kettle-warranty.md')]);
   });
   after(async () => {
     await harness.close();
+    await stores.close();
+    fs.rmSync(corpus, { recursive: true, force: true });
     await stopMilvus(config);
     await dropDatabase(config.postgres.url);
     fs.rmSync(home, { recursive: true, force: true });
@@ -82,6 +95,52 @@ describe('a Milvus restart under a running worker', () => {
         ['after-restart'],
         'the failed turn recorded nothing; the session stayed usable',
       );
+    },
+  );
+
+  test(
+    'an ingest waits through a 30 s outage and completes with every chunk once, on the same worker',
+    { timeout: 300_000 },
+    async () => {
+      const sources = fs.readdirSync(CORPUS).filter((f) => /\.(md|txt|html)$/.test(f));
+      for (let i = 0; i < 16; i++) {
+        const source = sources[i % sources.length]!;
+        const text = fs.readFileSync(path.join(CORPUS, source), 'utf8');
+        fs.writeFileSync(path.join(corpus, `copy-${i}-${source}`), `${text}\n\nCopy ${i}.\n`);
+      }
+      const { handle, files } = await harness.client.ingest({ tenant, paths: [corpus], baseDir: corpus, batchSize: 2 });
+      assert.equal(files, 16);
+      let progress: IngestProgress | undefined;
+      for (let i = 0; i < 1200; i++) {
+        progress = await ingestProgress(handle);
+        if (progress.documentsDone >= 2) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(progress && progress.documentsDone >= 2 && progress.documentsDone < 16, 'stopped while work remained');
+
+      await stopMilvus(config);
+      await new Promise((r) => setTimeout(r, OUTAGE_MS)); // the outage's length, not a proof of anything
+      const duringOutage = await ingestProgress(handle);
+      assert.ok(duringOutage.documentsDone < 16, 'the ingest could not finish without Milvus');
+      await startOwnMilvus();
+      const result = (await handle.result()) as IngestProgress;
+
+      assert.equal(result.documentsDone, 16);
+      assert.equal(result.failed, 0, JSON.stringify(result.failures));
+      const registry = (
+        await stores.db.query(
+          `SELECT c.chunk_id FROM chunks c JOIN documents d USING (tenant, doc_id)
+           WHERE c.tenant = $1 AND c.version = d.live_version ORDER BY 1`,
+          [tenant],
+        )
+      ).rows.map((r: { chunk_id: string }) => r.chunk_id);
+      const collection = (await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)))!;
+      const stored = await storedChunkIds(stores.vectors, collection, tenant);
+      assert.ok(registry.length > 17, 'every document has chunks');
+      assert.equal(new Set(stored).size, stored.length, 'no chunk id twice in Milvus');
+      assert.deepEqual(stored, registry, 'PostgreSQL and Milvus hold the same chunks, once each');
+      const reply = await harness.client.chat(tenant, 'after-ingest', 'How long is the Aurora Kettle warranty?');
+      assert.match(reply.citations[0]?.source ?? '', /aurora-kettle-warranty\.md$/, 'the same worker answers');
     },
   );
 });

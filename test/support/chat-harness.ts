@@ -101,8 +101,11 @@ export interface ChatHarness {
 }
 
 /** An in-process worker and a client on a task queue of their own. */
-export async function startChatHarness(config: MemflowConfig): Promise<ChatHarness> {
-  const worker = await createWorker(config);
+export async function startChatHarness(
+  config: MemflowConfig,
+  options: Parameters<typeof createWorker>[1] = {},
+): Promise<ChatHarness> {
+  const worker = await createWorker(config, options);
   const running = worker.run();
   const client = await MemflowClient.connect(config);
   return {

@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { gitChangedSince } from '../../bench/report/git-history';
+import type { ChangedSince } from '../../bench/report/qualify';
+import { qualify } from '../../bench/report/qualify';
+import { describeDrift, renderDocument } from '../../bench/report/render-docs';
+import type { ResultsFiles } from '../../bench/report/results-lines';
+import { indexResults } from '../../bench/report/results-lines';
+import { SECTIONS } from '../../bench/report/sections';
+import { renderTurnThroughput, turnThroughputGoals } from '../../bench/report/tables/turn-throughput';
+import { buildRecord } from '../../bench/support/results';
+
+/**
+ * Which results lines `memflow bench report` publishes (bench/report/qualify.ts), on synthetic
+ * lines: clean or dirty, quiet or noisy, current or stale, with or without provenance; and what a
+ * table shows for each.
+ */
+
+const CURRENT = 'c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ff';
+const STALE = '5a1e05a1e05a1e05a1e05a1e05a1e05a1e05a1e0';
+const FOREIGN = 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0';
+/** CURRENT: nothing changed since; STALE: the measured paths changed; anything else: not in HEAD's history. */
+const changedSince: ChangedSince = (commit) => (commit === CURRENT ? false : commit === STALE ? true : undefined);
+
+function throughputLine(over: Record<string, unknown> = {}, knee = 31.7): Record<string, unknown> {
+  return {
+    benchmark: 'turn-throughput',
+    date: '2026-12-01T10:00:00.000Z',
+    elapsedSeconds: 200,
+    commit: CURRENT,
+    dirty: false,
+    changedFiles: [],
+    machine: {
+      cpu: 'AMD EPYC 7B13',
+      cores: 2,
+      availableCores: 2,
+      totalMemoryMiB: 24000,
+      node: 'v20.20.2',
+      loadAverage1mAtStart: 0.4,
+      loadAverage1mAtEnd: 1.9,
+    },
+    otherCpuShare: 0.03,
+    ownCpuSeconds: 100,
+    params: { turns: 'chat', llmSteps: 'local', arrivals: 'poisson', questions: 'unique', startRate: 4, maxRate: 60 },
+    results: {
+      steps: [
+        {
+          offeredRate: 32,
+          passed: true,
+          p50: 80,
+          p99: 250,
+          errors: 0,
+          cpuMsPerTurn: { total: 41, bench: 27, temporal: 9, milvus: 5 },
+        },
+        { offeredRate: 36, passed: false, p50: 150, p99: 420, errors: 0 },
+      ],
+      knee: { offeredRate: 32, achievedRate: knee, p99: 250 },
+      kneeReached: true,
+    },
+    ...over,
+  };
+}
+
+const jsonl = (...lines: Record<string, unknown>[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+
+describe('a results line qualifies', () => {
+  const paths = ['workflows/'];
+
+  test('when it is clean, quiet and of the current code', () => {
+    const verdict = qualify(throughputLine(), 1, paths, changedSince);
+    assert.equal(verdict.qualifies, true);
+  });
+
+  test('not when it was measured with uncommitted changes', () => {
+    const verdict = qualify(
+      throughputLine({ dirty: true, changedFiles: ['workflows/chat/chat-session.ts'] }),
+      1,
+      paths,
+      changedSince,
+    );
+    assert.deepEqual([verdict.qualifies, !verdict.qualifies && verdict.reason], [false, 'dirty']);
+  });
+
+  test('not when other processes used more than 10 % of the CPU, nor when that share is unknown', () => {
+    const noisy = qualify(throughputLine({ otherCpuShare: 0.11 }), 1, paths, changedSince);
+    assert.equal(!noisy.qualifies && noisy.reason, 'noisy');
+    const atTheLine = qualify(throughputLine({ otherCpuShare: 0.1 }), 1, paths, changedSince);
+    assert.equal(atTheLine.qualifies, true);
+    const unmetered = qualify(throughputLine({ otherCpuShare: null }), 1, paths, changedSince);
+    assert.equal(!unmetered.qualifies && unmetered.reason, 'no provenance');
+  });
+
+  test('not when the measured code changed since its commit, or the commit is not in HEAD’s history', () => {
+    const stale = qualify(throughputLine({ commit: STALE }), 1, paths, changedSince);
+    assert.equal(!stale.qualifies && stale.reason, 'stale');
+    const foreign = qualify(throughputLine({ commit: FOREIGN }), 1, paths, changedSince);
+    assert.equal(!foreign.qualifies && foreign.reason, 'unknown commit');
+  });
+
+  test('not when it predates the provenance (an old line), naming what it lacks', () => {
+    const {
+      benchmark: _,
+      otherCpuShare: __,
+      ...old
+    } = throughputLine({
+      machine: { nproc: 2, cpu: 'AMD EPYC', loadAverage1m: 4.5, totalMemoryMiB: 24000, node: 'v20' },
+    });
+    const verdict = qualify(old, 1, paths, changedSince);
+    assert.equal(!verdict.qualifies && verdict.reason, 'no provenance');
+    assert.match(!verdict.qualifies ? verdict.detail : '', /machine\.cores.*otherCpuShare/);
+  });
+});
+
+describe('a table row', () => {
+  const render = (files: ResultsFiles) => renderTurnThroughput(indexResults(files, changedSince));
+
+  test('shows the latest qualifying line, with its date, commit, CPU, cores and other-CPU share', () => {
+    const older = throughputLine({ date: '2026-11-30T10:00:00.000Z' }, 23.9);
+    const newer = throughputLine({}, 31.7);
+    const out = render({ 'turn-throughput': jsonl(newer, older) });
+    assert.match(out, /31\.7\/s/);
+    assert.doesNotMatch(out, /23\.9/);
+    assert.match(out, /2026-12-01 · c0ffee0 · AMD EPYC 7B13 ×2 · other CPU 3 %/);
+  });
+
+  test('skips a later line that is dirty, noisy or stale for an earlier one that qualifies', () => {
+    const good = throughputLine({ date: '2026-11-30T10:00:00.000Z' }, 23.9);
+    const later = (over: Record<string, unknown>, knee: number) =>
+      throughputLine({ date: '2026-12-02T10:00:00.000Z', ...over }, knee);
+    const out = render({
+      'turn-throughput': jsonl(
+        good,
+        later({ dirty: true }, 41.1),
+        later({ otherCpuShare: 0.4 }, 42.2),
+        later({ commit: STALE }, 43.3),
+      ),
+    });
+    assert.match(out, /23\.9\/s/);
+    for (const hidden of ['41.1', '42.2', '43.3']) assert.ok(!out.includes(hidden), `${hidden} must not be published`);
+  });
+
+  test('says "not measured", and no number, when no line qualifies', () => {
+    const out = render({ 'turn-throughput': jsonl(throughputLine({ dirty: true }, 41.1)) });
+    const localRow = out.split('\n').find((l) => l.startsWith("| chat, `llmSteps: 'local'`"));
+    assert.match(localRow ?? '', /not measured/);
+    assert.ok(!out.includes('41.1'));
+    assert.match(
+      out,
+      /Not measured at this commit: of the one run in `bench\/results\/turn-throughput.jsonl`, 1 with uncommitted changes/,
+    );
+  });
+
+  test('does not count a ramp capped by --max-rate below the goal as its knee', () => {
+    const capped = throughputLine({ params: { ...(throughputLine().params as object), maxRate: 32 } }, 32.4);
+    (capped.results as Record<string, unknown>).kneeReached = false;
+    (capped.results as Record<string, unknown>).steps = [{ offeredRate: 32, passed: true, p99: 270, errors: 0 }];
+    const index = indexResults({ 'turn-throughput': jsonl(capped) }, changedSince);
+    assert.equal(turnThroughputGoals[0]!.evaluate(index), undefined);
+  });
+
+  test('gives the goal verdict of the line it shows', () => {
+    const index = indexResults({ 'turn-throughput': jsonl(throughputLine({}, 31.7)) }, changedSince);
+    const measured = turnThroughputGoals[0]!.evaluate(index);
+    assert.equal(measured?.met, false);
+    assert.equal(measured?.measured, 'knee 31.7/s');
+  });
+});
+
+describe('recordResult', () => {
+  test('records the worst other-CPU share of the measured regions, and null when one was not metered', () => {
+    const start = { startedAt: new Date(Date.now() - 5000), loadAverage1m: 0.5 };
+    const revision = { commit: CURRENT, dirty: false, changedFiles: [] };
+    const cpu = [
+      { ownSeconds: 2, otherSeconds: 0.1, otherShare: 0.02 },
+      { ownSeconds: 3, otherSeconds: 0.4, otherShare: 0.07 },
+    ];
+    const record = buildRecord(
+      'memory',
+      { start, params: { sessions: 1000 }, results: { peakMiB: 500 }, cpu },
+      revision,
+    );
+    assert.equal(record.otherCpuShare, 0.07);
+    assert.equal(record.ownCpuSeconds, 5);
+    assert.equal(record.machine.loadAverage1mAtStart, 0.5);
+    assert.equal(typeof record.machine.cores, 'number');
+    assert.equal(record.elapsedSeconds, 5);
+    const verdict = qualify({ ...record }, 1, ['workers/'], changedSince);
+    assert.equal(verdict.qualifies, true);
+    const partly = buildRecord('memory', { start, params: {}, results: {}, cpu: [cpu[0], undefined] }, revision);
+    assert.equal(partly.otherCpuShare, null);
+  });
+});
+
+describe('changed since, from git', () => {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-git-'));
+  const git = (...args: string[]) => {
+    const r = spawnSync(
+      'git',
+      ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', ...args],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const commit = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.writeFileSync(path.join(repo, file), text);
+    git('add', '-A');
+    git('commit', '-q', '-m', file);
+    return git('rev-parse', 'HEAD');
+  };
+
+  test('current, stale, not in HEAD’s history, unknown', () => {
+    git('init', '-q', '-b', 'main');
+    const measured = commit('workflows/chat.ts', 'v1');
+    commit('README.md', 'docs only');
+    const changedSince = gitChangedSince(repo);
+    assert.equal(changedSince(measured, ['workflows/', 'bench/turn-throughput.ts']), false);
+    commit('workflows/chat.ts', 'v2');
+    assert.equal(gitChangedSince(repo)(measured, ['workflows/']), true);
+    assert.equal(gitChangedSince(repo)(measured, ['adapters/', 'bench/support/chaos*']), false);
+    git('checkout', '-q', '-b', 'other');
+    const elsewhere = commit('adapters/x.ts', 'other branch');
+    git('checkout', '-q', 'main');
+    assert.equal(gitChangedSince(repo)(elsewhere, ['workflows/']), undefined);
+    assert.equal(gitChangedSince(repo)('0123456789abcdef0123456789abcdef01234567', ['workflows/']), undefined);
+    fs.rmSync(repo, { recursive: true, force: true });
+  });
+});
+
+describe('the generated sections', () => {
+  const index = indexResults({}, changedSince);
+  const doc = (body: string) => `# Title\n\nProse 1.\n\n${body}\n\nProse 2.\n`;
+
+  test('are rewritten between their markers and nowhere else', async () => {
+    const sections = [
+      { file: 'README.md' as const, name: 'summary', render: () => '| a | b |\n| - | -: |\n| x | 1 |' },
+    ];
+    const text = doc('<!-- bench-report:summary -->\nstale 42\n<!-- /bench-report:summary -->');
+    const out = await renderDocument(text, path.resolve('README.md'), 'README.md', sections, index);
+    assert.equal(
+      out,
+      doc(
+        '<!-- bench-report:summary -->\n\n| a   |   b |\n| --- | --: |\n| x   |   1 |\n\n<!-- /bench-report:summary -->',
+      ),
+    );
+    const drift = describeDrift(text, out, 'README.md');
+    assert.equal(drift.length, 1);
+    assert.match(drift[0]!, /section summary differs/);
+    assert.deepEqual(describeDrift(out, out, 'README.md'), []);
+  });
+
+  test('must all be present, once, and be registered', async () => {
+    const render = (text: string) => renderDocument(text, path.resolve('README.md'), 'README.md', SECTIONS, index);
+    await assert.rejects(render(doc('no markers')), /must hold <!-- bench-report:summary -->/);
+    await assert.rejects(
+      render(
+        doc(
+          '<!-- bench-report:summary -->\n<!-- /bench-report:summary -->\n<!-- bench-report:nope -->\n<!-- /bench-report:nope -->',
+        ),
+      ),
+      /no section named nope/,
+    );
+    await assert.rejects(render(doc('<!-- bench-report:summary -->\n')), /never closed/);
+  });
+});
