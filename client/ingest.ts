@@ -16,6 +16,8 @@ import type { ingestDocuments } from '../workflows/ingest/ingest-documents';
 import { expandPaths, isInside } from './expand-paths';
 import type { StagedFiles } from './stage-files';
 import { stageFiles, unstageFiles } from './stage-files';
+import { isTemporalUnreachable } from './wait-for-result';
+import { STAGED_DOCUMENT_TTL_HOURS } from '../adapters/postgres/staged-documents';
 
 export interface StartIngestOptions {
   tenant: string;
@@ -78,13 +80,14 @@ export async function startIngest(
   if (!checkedOptions.ok) throw invalid(checkedOptions.message);
   const ingestOptions = checkedOptions.value;
   const { tenant } = ingestOptions;
+  const workflowId = options.workflowId ?? `ingest/${tenant}/${new Date().toISOString()}`;
 
   const start = async (request: IngestRequest, files: number) => {
     const checked = checkIngestRequest(request);
     if (!checked.ok) throw invalid(checked.message);
     return client.workflow.start<typeof ingestDocuments>('ingestDocuments', {
       taskQueue: config.temporal.taskQueue,
-      workflowId: options.workflowId ?? `ingest/${tenant}/${new Date().toISOString()}`,
+      workflowId,
       args: [checked.value],
       typedSearchAttributes: [{ key: MemflowTenant, value: tenant }],
       memo: defined({ tenant, documents: files, corpus: options.corpus }),
@@ -127,6 +130,17 @@ export async function startIngest(
     const handle = await start(request, expanded.files.length);
     return { handle, ignored: expanded.ignored, files: expanded.files.length, rejected: staged.rejected };
   } catch (err) {
+    if (isTemporalUnreachable(err)) {
+      // The start may have reached the server before it went away: its run needs the staged files,
+      // so they stay (purged after the TTL if nothing started).
+      throw new MemflowError(
+        'SERVICE_UNHEALTHY',
+        `Temporal became unreachable while starting ingest ${workflowId}; it may have started. The staged files ` +
+          `are kept for it (purged after ${STAGED_DOCUMENT_TTL_HOURS} h if it did not). Follow it with ` +
+          `\`temporal workflow describe --workflow-id '${workflowId}'\`, or run the ingest again: unchanged documents are skipped.`,
+        { cause: err },
+      );
+    }
     await unstageFiles(db, tenant, staged).catch(() => undefined);
     throw err;
   }

@@ -117,6 +117,11 @@ export class MemflowClient {
     );
     const requestId = message.requestId;
     const workflowId = chatWorkflowId(tenant, sessionId);
+    // Temporal keeps an update's outcome by its id, failures too: were the id the requestId, a turn
+    // that failed (TURN_FAILED, retryable) could never be sent again. One id per call, so this
+    // call's re-sends (a Temporal restart) get one outcome; the session itself runs one turn per
+    // requestId and hands a finished one's reply to any later call.
+    const updateId = `${requestId}/${crypto.randomUUID()}`;
     const patienceMs = options.patienceMs ?? 2 * 60_000;
     let unreachableSince: number | undefined;
     let delay = 500;
@@ -135,7 +140,7 @@ export class MemflowClient {
       try {
         const reply = await this.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
           args: [message],
-          updateId: requestId,
+          updateId,
           startWorkflowOperation: start,
         });
         return { ...reply, workflowId, url: workflowUrl(this.config, workflowId) };

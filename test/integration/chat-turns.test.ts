@@ -240,7 +240,7 @@ describe('chat turns on the real stack', () => {
   test('a model that keeps failing ends in a clear failure and leaves the session usable', async () => {
     model.server.inject({ status: 500, times: 4, path: '/chat/completions' });
     await assert.rejects(
-      harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?'),
+      harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?', { requestId: 'retry-me' }),
       (e: unknown) => e instanceof MemflowError && e.code === 'TURN_FAILED' && /500|unavailable/i.test(e.message),
     );
     // A caller without memflow's client (any Temporal SDK) reads the same code as the failure's type.
@@ -255,8 +255,22 @@ describe('chat turns on the real stack', () => {
         e.cause.type === 'TURN_FAILED' &&
         e.cause.nonRetryable === false,
     );
-    const after = await harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?');
+    // TURN_FAILED is retryable: the same request sent again runs the turn again and is answered.
+    const after = await harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?', {
+      requestId: 'retry-me',
+    });
     assert.ok(after.citations.length > 0);
+    const history = await harness.client.history(tenantA, 'broken');
+    assert.equal(history.turnCount, 1);
+    assert.deepEqual(
+      history.turns.map((t) => t.requestId),
+      ['retry-me'],
+    );
+    // And once answered, the same requestId gets that reply again, with no second turn.
+    const again = await harness.client.chat(tenantA, 'broken', 'How long is the Aurora Kettle warranty?', {
+      requestId: 'retry-me',
+    });
+    assert.equal(again.answer, after.answer);
     assert.equal((await harness.client.history(tenantA, 'broken')).turnCount, 1);
   });
 });
