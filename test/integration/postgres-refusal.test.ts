@@ -105,13 +105,10 @@ describe('PostgreSQL refusing connections for 30 s', () => {
       trigger.arm('registerDocuments');
       const { handle, files } = await harness.client.ingest({ tenant, paths: [corpus], baseDir: corpus, batchSize: 2 });
       assert.equal(files, 6);
-      for (let i = 0; i < 600 && !trigger.of('registerDocuments').length; i++)
-        await new Promise((r) => setTimeout(r, 50));
-      // Batches run side by side: one of them started the outage, and met it.
-      assert.ok(
-        trigger.of('registerDocuments').some((a) => a.attempt === 1 && a.duringOutage),
-        'the ingest met the outage in its first step',
-      );
+      // Batches run side by side: one of them starts the outage and meets it (the others may start first).
+      const metOutage = () => trigger.of('registerDocuments').some((a) => a.attempt === 1 && a.duringOutage);
+      for (let i = 0; i < 600 && !metOutage(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(metOutage(), 'the ingest met the outage in its first step');
 
       const started = Date.now();
       const turn = await harness.client.chat(tenant, 'pg', question, { requestId: 'during-refusal' }).then(
@@ -167,6 +164,7 @@ describe('PostgreSQL refusing connections for 30 s', () => {
         'finishReindex',
         'dropRetained',
       ];
+      await trigger.settled(); // whatever the test before left running
       const previous = await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix));
       const started = await startReindex(harness.client.temporal, config, stores.db, {
         model: 'paraphrase-minilm-l3-v2',
