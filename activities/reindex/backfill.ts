@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { embedChunks } from '../ingest/embed-chunks';
 import type { LiveIndexDeps } from '../ingest/live-index';
-import { pageLiveChunks } from '../../adapters/postgres/document-registry';
+import type { LiveChunk } from '../../adapters/postgres/document-registry';
+import { liveVersions, pageLiveChunks } from '../../adapters/postgres/document-registry';
 import type { ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
 
@@ -27,6 +28,26 @@ export interface BackfillPageResult {
 }
 
 /**
+ * A document revised (or removed) while its chunks were being embedded: its activation deleted the
+ * old version from every write target, this one included, before the upsert above wrote it back.
+ * Reading the live versions after the upsert closes the race: an activation that commits later
+ * still deletes what was written here, one that committed earlier is seen now.
+ */
+async function dropSuperseded(deps: LiveIndexDeps, collection: string, chunks: LiveChunk[]): Promise<void> {
+  const written = new Map<string, { tenant: string; docId: string; version: number }>();
+  for (const c of chunks) written.set(`${c.tenant}\u0000${c.docId}\u0000${c.version}`, c);
+  const byTenant = new Map<string, string[]>();
+  for (const { tenant, docId } of written.values()) byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), docId]);
+  for (const [tenant, docIds] of byTenant) {
+    const live = await liveVersions(deps.db, tenant, [...new Set(docIds)]);
+    for (const doc of written.values()) {
+      if (doc.tenant !== tenant || live.get(doc.docId) === doc.version) continue;
+      await deps.vectors.deleteWhere(collection, tenant, { docIds: [doc.docId], docVersions: [doc.version] });
+    }
+  }
+}
+
+/**
  * Step 3, one page: re-embeds up to `pageSize` live chunks from the Postgres registry (never read
  * back from Milvus) and upserts them into the new collection. Heartbeats its cursor after each
  * batch; a retry after a crash resumes there. Upserts by chunk id make any overlap harmless.
@@ -47,6 +68,7 @@ export async function backfillPage(deps: LiveIndexDeps, input: BackfillPageInput
     );
     if (chunks.length === 0) return { processed, resumedFrom, lastChunkId: cursor, done: true };
     await deps.vectors.upsert(input.collection, await embedChunks(embedder, chunks));
+    await dropSuperseded(deps, input.collection, chunks);
     processed += chunks.length;
     cursor = chunks[chunks.length - 1]!.chunkId;
     ctx.heartbeat({ cursor, processed });
