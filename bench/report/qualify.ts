@@ -4,7 +4,7 @@
  * 1. carries the provenance `recordResult` writes (lines from before it do not: they lack
  *    `otherCpuShare`, `machine.cores`, `params`/`results`, …);
  * 2. is clean: `dirty: false` (nothing outside bench/results/ differed from its commit);
- * 3. is quiet: other processes used at most `QUIET_OTHER_CPU_SHARE` of the machine's CPU in every
+ * 3. is quiet (unless its benchmark says `requiresQuiet: false`): other processes used at most `QUIET_OTHER_CPU_SHARE` of the machine's CPU in every
  *    measured region of the run;
  * 4. measured the current code: its commit is in HEAD's history and no file under the benchmark's
  *    paths (bench/report/registry.ts) changed between that commit and HEAD.
@@ -60,6 +60,7 @@ export function qualify(
   lineNumber: number,
   paths: readonly string[],
   changedSince: ChangedSince,
+  { requiresQuiet = true }: { requiresQuiet?: boolean } = {},
 ): Verdict {
   const missing = missingProvenance(raw);
   if (missing.length > 0) return { qualifies: false, reason: 'no provenance', detail: `lacks ${missing.join(', ')}` };
@@ -69,7 +70,7 @@ export function qualify(
     return { qualifies: false, reason: 'dirty', detail: `uncommitted changes (${files || 'unknown files'})` };
   }
   const share = line.otherCpuShare!;
-  if (share > QUIET_OTHER_CPU_SHARE) {
+  if (requiresQuiet && share > QUIET_OTHER_CPU_SHARE) {
     return {
       qualifies: false,
       reason: 'noisy',

@@ -60,6 +60,12 @@ export interface BenchmarkEntry {
   measures: string;
   /** The code whose performance it measures (git pathspecs). */
   paths: readonly string[];
+  /**
+   * False for a benchmark whose verdict is correctness, not speed (the chaos soak): a busy machine
+   * does not make its invariants less true, so a run counts whatever else used the CPU (the share
+   * is still recorded and shown). Default true.
+   */
+  requiresQuiet?: boolean;
 }
 
 export const BENCHMARKS = [
@@ -196,6 +202,7 @@ export const BENCHMARKS = [
     measures: 'faults injected into a running stack, and the invariants checked after them',
     // A correctness soak over everything: the load generator and the test LLM it drives count too.
     paths: [...PRODUCT, 'bench/chaos.ts', 'bench/support/', 'test/support/'],
+    requiresQuiet: false,
   },
 ] as const satisfies readonly BenchmarkEntry[];
 

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BenchmarkName } from './registry';
+import type { BenchmarkEntry, BenchmarkName } from './registry';
 import { BENCHMARKS } from './registry';
 import type { BenchLine, ChangedSince, Verdict } from './qualify';
 import { qualify } from './qualify';
@@ -37,7 +37,8 @@ export interface ResultsIndex {
 
 export function indexResults(files: ResultsFiles, changedSince: ChangedSince): ResultsIndex {
   const verdicts = {} as Record<BenchmarkName, LineVerdict[]>;
-  for (const { name, paths } of BENCHMARKS) {
+  for (const entry of BENCHMARKS) {
+    const { name, paths } = entry;
     verdicts[name] = (files[name] ?? '').split('\n').flatMap((text, i): LineVerdict[] => {
       if (text.trim() === '') return [];
       const lineNumber = i + 1;
@@ -55,7 +56,14 @@ export function indexResults(files: ResultsFiles, changedSince: ChangedSince): R
         ...(typeof record.date === 'string' ? { date: record.date } : {}),
         ...(typeof record.commit === 'string' ? { commit: record.commit } : {}),
       };
-      return [{ ...about, ...qualify(record, lineNumber, paths, changedSince) }];
+      return [
+        {
+          ...about,
+          ...qualify(record, lineNumber, paths, changedSince, {
+            requiresQuiet: (entry as BenchmarkEntry).requiresQuiet ?? true,
+          }),
+        },
+      ];
     });
   }
   return {
