@@ -24,7 +24,7 @@ import {
 import { parseInput, sessionIdSchema, tenantSchema } from '../contracts/identifiers';
 import type { StartedIngest, StartIngestOptions } from './ingest';
 import { startIngest } from './ingest';
-import { isTemporalUnreachable } from './wait-for-result';
+import { isTemporalUnreachable, isWorkflowNotReady } from './wait-for-result';
 
 export interface ChatOptions {
   /** Idempotency key: the same requestId always gets the same reply, and runs one turn. Default: a new UUID. */
@@ -33,8 +33,9 @@ export interface ChatOptions {
   /** Session settings, used only when this call starts the session. */
   session?: SessionOptions;
   /**
-   * How long to keep sending the message while Temporal is unreachable (a restart): the same
-   * requestId is sent again, so the turn runs once and its reply comes back. Default 2 min.
+   * How long to keep sending the message while Temporal is unreachable (a restart) or the session
+   * waits for a worker (its workflow task is being retried): the same update is sent again, so the
+   * turn runs once and its reply comes back. Default 2 min.
    */
   patienceMs?: number;
   /** Told once when Temporal becomes unreachable and the call keeps waiting (the CLI prints it). */
@@ -123,7 +124,8 @@ export class MemflowClient {
     // requestId and hands a finished one's reply to any later call.
     const updateId = `${requestId}/${crypto.randomUUID()}`;
     const patienceMs = options.patienceMs ?? 2 * 60_000;
-    let unreachableSince: number | undefined;
+    let waitingSince: number | undefined;
+    const told = new Set<boolean>();
     let delay = 500;
     for (let attempt = 1; ; attempt++) {
       const start = new WithStartWorkflowOperation<typeof chatSession>('chatSession', {
@@ -146,27 +148,32 @@ export class MemflowClient {
         return { ...reply, workflowId, url: workflowUrl(this.config, workflowId) };
       } catch (err) {
         if (typedFailure(err)) throw typedError(err);
-        if (isTemporalUnreachable(err)) {
-          // The turn may be running (or done) in the server: asking again with the same requestId
-          // gets its one reply, never a second turn.
-          unreachableSince ??= Date.now();
-          if (Date.now() - unreachableSince > patienceMs) {
+        const unreachable = isTemporalUnreachable(err);
+        if (unreachable || isWorkflowNotReady(err)) {
+          // Nothing was lost: the turn may be running (or done) in the server, or the server admits
+          // no update while a worker restart leaves the session's workflow task being retried. This
+          // call's update id, sent again, gets the turn's one reply, never a second turn.
+          waitingSince ??= Date.now();
+          if (Date.now() - waitingSince > patienceMs) {
             throw new MemflowError(
               'SERVICE_UNHEALTHY',
-              `Temporal at ${this.config.temporal.address} has been unreachable for ${Math.round(patienceMs / 1000)} s. ` +
+              `${unreachable ? `Temporal at ${this.config.temporal.address} has been unreachable` : `Session ${workflowId} has had no worker to take its message`} for ${Math.round(patienceMs / 1000)} s. ` +
                 `The turn for request ${requestId} may still run: send the same message with requestId ${requestId} ` +
-                '(`memflow chat --request-id`) once Temporal is back to get its one reply.',
+                '(`memflow chat --request-id`) once it is back to get its one reply.',
               { cause: err },
             );
           }
-          if (delay === 500) {
+          if (!told.has(unreachable)) {
+            told.add(unreachable);
             options.onWait?.(
-              `Temporal is unreachable; sending request ${requestId} again when it is back (it runs once).`,
+              unreachable
+                ? `Temporal is unreachable; sending request ${requestId} again when it is back (it runs once).`
+                : `Session ${workflowId} is waiting for a worker (one restarted); sending request ${requestId} again (it runs once).`,
             );
           }
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(delay * 2, 5_000);
-          attempt--; // an unreachable server is not a closed run
+          attempt--; // not a closed run
           continue;
         }
         if (!isClosedRun(err) || attempt >= ATTEMPTS_ACROSS_RUNS) throw err;
