@@ -9,6 +9,9 @@ export const MAX_SEARCH_LIMIT = 50;
 /** A search query is bounded like a chat message (offline, a turn searches for the message itself). */
 export const MAX_SEARCH_QUERY_CHARS = MAX_MESSAGE_CHARS;
 
+/** Reciprocal rank fusion's constant: a hit's fused score is the sum over legs of 1/(RRF_K + its rank there). */
+export const RRF_K = 60;
+
 /**
  * Where a hit stood in each leg of the search that found it, counted from 1 among the first N of
  * that leg (N: the search's depth, twice the passages asked for); null when it was not among them.
@@ -30,7 +33,7 @@ export const searchIndexInputSchema = z.strictObject({
       (q) => ({ message: `the query is ${q.length} characters; the limit is ${MAX_SEARCH_QUERY_CHARS}` }),
     ),
   limit: z
-    .number({ invalid_type_error: 'limit must be a number' })
+    .number({ invalid_type_error: 'limit must be a whole number' })
     .int('limit must be a whole number')
     .min(1, 'limit is at least 1')
     .max(MAX_SEARCH_LIMIT, `limit is at most ${MAX_SEARCH_LIMIT}`)

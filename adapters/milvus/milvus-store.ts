@@ -3,6 +3,7 @@ import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
 import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
 import { assertTenant } from '../../contracts/identifiers';
+import { RRF_K } from '../../contracts/search';
 import { buildFilter, literal } from './milvus-filter';
 import {
   HYBRID_PROPERTY,
@@ -61,9 +62,6 @@ const BOUNDED_STALENESS_MS = 6_000;
  * unless told: too few candidates once a tenant filter drops most of them (bench/README.md, search).
  */
 export const SEARCH_EF = 128;
-
-/** Reciprocal rank fusion's constant: a hit's fused score is the sum over legs of 1/(RRF_K + its rank there). */
-export const RRF_K = 60;
 
 /** The concrete collection's identity never changes, so it is cached; aliases are always resolved. */
 export class MilvusVectorStore implements VectorStore {
