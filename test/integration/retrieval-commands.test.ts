@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { REPO_ROOT } from '../../config/config';
 import { MemflowError } from '../../contracts/errors';
+import type { RetrievalQuestion } from '../../contracts/retrieval-questions';
 import type { SearchIndexResult } from '../../contracts/search';
+import type { EvaluationOutput } from '../../cli/format-retrieval-evaluation';
 import { RRF_K } from '../../contracts/search';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness } from '../support/chat-harness';
@@ -17,7 +21,7 @@ import { openStackClients } from '../support/stack-clients';
 import { testConfig, uniqueName } from '../support/test-env';
 
 /** `memflow …` as a child process with this stack's configuration (async, so several can run at once). */
-export function memflowCli(
+function memflowCli(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -41,7 +45,7 @@ export function memflowCli(
 
 type SearchJson = SearchIndexResult & { workflowId: string; url: string };
 
-describe('memflow search on the real stack', () => {
+describe('memflow search and memflow eval retrieval on the real stack', () => {
   let harness: ChatHarness;
   let stores: StackClients;
   const tenantA = newTenant();
@@ -61,12 +65,11 @@ describe('memflow search on the real stack', () => {
     OPENAI_BASE_URL: '',
     OPENAI_API_KEY: '',
   };
-  const searches = async () =>
-    (
-      await stores.temporal.workflow.count(
-        `WorkflowType = "searchIndex" AND TaskQueue = "${config.temporal.taskQueue}"`,
-      )
-    ).count;
+  const started = async (type: 'searchIndex' | 'chatSession') =>
+    (await stores.temporal.workflow.count(`WorkflowType = "${type}" AND TaskQueue = "${config.temporal.taskQueue}"`))
+      .count;
+  const searches = () => started('searchIndex');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-eval-'));
   const docIdsOf = async (tenant: string) =>
     new Set(
       (await stores.db.query<{ doc_id: string }>('SELECT doc_id FROM documents WHERE tenant = $1', [tenant])).rows.map(
@@ -87,6 +90,7 @@ describe('memflow search on the real stack', () => {
   after(async () => {
     await harness.close();
     await stores.close();
+    fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('returns the chunk that holds the answer first, with each leg rank, as a turn retrieves it', async () => {
@@ -226,5 +230,134 @@ describe('memflow search on the real stack', () => {
     await harness.client.search(tenantA, 'warranty');
     for (let i = 0; i < 50 && (await searches()) < before + 5; i++) await new Promise((r) => setTimeout(r, 200));
     assert.equal(await searches(), before + 5);
+  });
+
+  /**
+   * Four questions whose outcome is certain on the fixture corpus: three whose answer page both
+   * legs, the citations and BM25 put first (checked by the first test for the ferry), and one whose
+   * expected page the tenant does not hold. Every ranking: recall@1 = @5 = @10 = MRR@10 = 3/4
+   * overall; literal 2/2 = 1; paraphrased 1/2 = 0.5; f4 missed everywhere.
+   */
+  const evalQuestions: RetrievalQuestion[] = [
+    ['f1', 'literal', 'lindqvist-ferry-winter-timetable.html'],
+    ['f2', 'literal', 'basalt-cli-configuration.md'],
+    ['f3', 'paraphrased', 'postgres-routine-vacuuming.html'],
+  ]
+    .map(([id, kind, file]): RetrievalQuestion => {
+      const q = QUESTIONS.find((x) => x.file === file)!;
+      return {
+        id: id!,
+        kind: kind as RetrievalQuestion['kind'],
+        question: q.question,
+        expected: [file!],
+        fact: q.answer,
+        topic: 'fixtures',
+      };
+    })
+    .concat({
+      id: 'f4',
+      kind: 'paraphrased',
+      question: QUESTIONS.find((x) => x.file === 'aurora-kettle-warranty.md')!.question,
+      expected: ['aurora-kettle-recall-notice.md'],
+      fact: 'not in the corpus',
+      topic: 'fixtures',
+    });
+
+  test('eval retrieval gives the hand-computed recall of a small question file, and its misses', async () => {
+    const file = path.join(work, 'questions.jsonl');
+    fs.writeFileSync(file, evalQuestions.map((q) => JSON.stringify(q)).join('\n'));
+    const results = path.join(REPO_ROOT, 'bench', 'results', 'retrieval.jsonl');
+    const resultsBefore = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : undefined;
+    const [json, text] = await Promise.all([
+      memflowCli(['eval', 'retrieval', '--tenant', tenantA, '--questions', file, '--json'], cliEnv),
+      memflowCli(['eval', 'retrieval', '--tenant', tenantA, '--questions', file, '--manual', CORPUS], cliEnv),
+    ]);
+    assert.equal(json.code, 0, json.stderr);
+    const e = JSON.parse(json.stdout) as EvaluationOutput;
+    assert.equal(e.questions, 4);
+    assert.deepEqual([e.depth, e.turnLimit], [50, 6]);
+    assert.equal(e.baselineSource, 'registry');
+    assert.equal(e.baselineDocuments, 6, "the BM25 baseline ranks the tenant's six documents");
+    assert.deepEqual(e.answerKinds, { llm: 0, extractive: 4 }, 'offline, the turns answer extractively');
+    for (const name of ['engine', 'passages', 'citations', 'bm25'] as const) {
+      const r = e.rankings[name];
+      assert.deepEqual(
+        { ...r.overall },
+        { questions: 4, recallAt: { 1: 0.75, 5: 0.75, 10: 0.75 }, mrrAt10: 0.75 },
+        `${name} overall`,
+      );
+      assert.deepEqual(r.byKind.literal, { questions: 2, recallAt: { 1: 1, 5: 1, 10: 1 }, mrrAt10: 1 }, name);
+      assert.deepEqual(
+        r.byKind.paraphrased,
+        { questions: 2, recallAt: { 1: 0.5, 5: 0.5, 10: 0.5 }, mrrAt10: 0.5 },
+        name,
+      );
+      assert.deepEqual(r.missedAt, { 1: ['f4'], 5: ['f4'], 10: ['f4'] }, name);
+    }
+    assert.deepEqual(
+      e.perQuestion.map((q) => [q.id, q.ranks]),
+      [
+        ['f1', { engine: 1, passages: 1, citations: 1, bm25: 1 }],
+        ['f2', { engine: 1, passages: 1, citations: 1, bm25: 1 }],
+        ['f3', { engine: 1, passages: 1, citations: 1, bm25: 1 }],
+        ['f4', { engine: null, passages: null, citations: null, bm25: null }],
+      ],
+    );
+    assert.equal(e.perQuestion[3]!.first.engine[0], 'aurora-kettle-warranty.md', 'what came instead');
+
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /BM25, 6 manual pages/);
+    assert.match(text.stdout, /overall\s+4\s+0\.750\s+0\.750\s+0\.750\s+0\.750/);
+    assert.match(text.stdout, /Missed in the first 10 by some ranking \(1\)/);
+    assert.match(
+      text.stdout,
+      /f4\s+paraphrased\s+aurora-kettle-recall-notice\.md\s+–\s+–\s+–\s+–\s+aurora-kettle-warranty\.md/,
+    );
+    assert.equal(
+      fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : undefined,
+      resultsBefore,
+      'without --record, no results line is written',
+    );
+    // Each question ran in a session of its own, ended once answered.
+    const evalSessions = async (status: string) => {
+      const ids: string[] = [];
+      const query = `WorkflowType = "chatSession" AND TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "${status}"`;
+      for await (const w of stores.temporal.workflow.list({ query })) {
+        if (w.workflowId.startsWith(`chat/${tenantA}/eval-`)) ids.push(w.workflowId);
+      }
+      return ids;
+    };
+    for (let i = 0; i < 50 && (await evalSessions('Running')).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await evalSessions('Running'), [], 'no evaluation session is left open');
+    assert.equal((await evalSessions('Completed')).length, 8, 'two runs, one session per question each');
+  });
+
+  test('eval retrieval refuses a bad tenant, question file or folder before it starts anything', async () => {
+    const before = [await searches(), await started('chatSession')];
+    const malformed = path.join(work, 'malformed.jsonl');
+    fs.writeFileSync(malformed, `${JSON.stringify(evalQuestions[0])}\n{"id": "x", "question": "?"}\n`);
+    const good = path.join(work, 'good.jsonl');
+    fs.writeFileSync(good, JSON.stringify(evalQuestions[0]));
+    const cases: [string[], number, RegExp][] = [
+      [['eval', 'retrieval', '--tenant', `${tenantA}" or 1`, '--questions', good], 2, /^memflow: USAGE: /],
+      [['eval', 'retrieval', '--questions', good], 2, /^memflow: USAGE: /],
+      [['eval', 'retrieval', '--tenant', tenantA, '--questions', good, '--manual', good], 2, /not a folder/],
+      [['eval', 'recall', '--tenant', tenantA, '--questions', good], 2, /^memflow: USAGE: /],
+      [['eval', 'retrieval', '--tenant', tenantA, '--questions', path.join(work, 'none.jsonl')], 1, /NOT_FOUND/],
+      [['eval', 'retrieval', '--tenant', tenantA, '--questions', malformed], 1, /INVALID_INPUT: .*line 2/],
+      [
+        ['eval', 'retrieval', '--tenant', newTenant(), '--questions', good],
+        1,
+        /NOT_FOUND: Tenant .* holds no documents/,
+      ],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => memflowCli(args, cliEnv)));
+    runs.forEach((run, i) => {
+      const [args, code, message] = cases[i]!;
+      assert.equal(run.code, code, `${args.join(' ')}: exit ${run.code}\n${run.stderr}`);
+      assert.match(run.stderr, message);
+    });
+    assert.deepEqual([await searches(), await started('chatSession')], before, 'nothing was started');
   });
 });
