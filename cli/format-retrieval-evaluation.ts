@@ -40,7 +40,7 @@ export function formatRetrievalEvaluation(e: EvaluationOutput): string {
   const header = ['ranking', ...retrievalTableRows(e.rankings.engine).header];
   const missed = missedQuestions(e, 10);
   const lines = [
-    `Retrieval of tenant ${e.tenant} over ${e.questions} questions (${kinds}) from ${e.questionsFile}`,
+    `Retrieval of tenant ${e.tenant} over ${e.questions} question${e.questions === 1 ? '' : 's'} (${kinds}) from ${e.questionsFile}`,
     `  index ${e.collections.join(', ')} (${e.models.join(', ')})`,
     '',
     textTable(header, rows, new Set([2, 3, 4, 5, 6])),
