@@ -27,9 +27,10 @@ const LAYERS = {
   adapters: { imports: ['contracts', 'config'] },
   activities: { imports: ['contracts', 'config', 'adapters'] },
   client: { imports: ['contracts', 'config', 'adapters'], typeOnly: ['workflows'] },
+  evaluation: { imports: ['contracts', 'config', 'adapters', 'client'] },
   workers: { imports: ['contracts', 'config', 'adapters', 'activities'] },
   devstack: { imports: ['contracts', 'config', 'adapters', 'workers'] },
-  cli: { imports: ['contracts', 'config', 'adapters', 'client', 'workers', 'devstack'] },
+  cli: { imports: ['contracts', 'config', 'adapters', 'client', 'evaluation', 'workers', 'devstack'] },
 };
 const layerNames = Object.keys(LAYERS);
 

@@ -6,7 +6,7 @@ import { workflowUrl } from '../adapters/temporal/connection';
 import type { IngestProgress } from '../contracts/ingest';
 import { checkIngestOptions, checkIngestSource } from '../contracts/ingest';
 import type { CliContext } from './main';
-import { VALUE, parseCommand, usageError } from './parse-command';
+import { VALUE, integerFlag, parseCommand, usageError } from './parse-command';
 
 const USAGE =
   'Usage: memflow ingest <paths|globs…> --tenant T [--base-dir D] [--batch-size N] [--concurrency N] [--json]\n' +
@@ -29,12 +29,6 @@ export function formatIngestSummary(p: IngestProgress): string {
   for (const f of p.failures) lines.push(`  ✗ ${f.reason}: ${f.message}`);
   if (p.failed > p.failures.length) lines.push(`  … and ${p.failed - p.failures.length} more failures`);
   return lines.join('\n');
-}
-
-/** A flag's integer value; anything but digits is NaN, which the schema refuses. */
-function integerFlag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  return /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
 }
 
 /**

@@ -8,7 +8,9 @@ import { superviseWorker } from '../devstack/worker-supervisor';
 import { benchCommand } from './bench-command';
 import { chatCommand } from './chat-command';
 import { codecServerCommand } from './codec-server-command';
+import { evalCommand } from './eval-command';
 import { reindexCommand } from './reindex-command';
+import { searchCommand } from './search-command';
 import { corpusCommand } from './corpus-command';
 import { ingestCommand } from './ingest-command';
 import { healthCommand, startCommand } from './start';
@@ -26,6 +28,11 @@ Usage:
                                     ingest documents (HTML, Markdown, text) with a live progress bar
   memflow chat --tenant T --session S [--json] "question"
                                     one durable chat turn; prints the answer, citations and the workflow link
+  memflow search --tenant T [--limit N] [--json] "query"
+                                    the passages a chat turn would retrieve, with scores and each leg's rank
+  memflow eval retrieval --tenant T --questions FILE.jsonl [--manual DIR] [--record] [--json]
+                                    recall@1/5/10 and MRR@10 of the engine, a turn's passages and its
+                                    citations beside BM25, per kind of question, and the misses
   memflow reindex start --model M | status | pause|resume|cancel|rollback <target_version>
                                     re-embed every chunk with another model, with zero-downtime cutover
   memflow bench <name> [options]    run a benchmark from bench/: turn-overhead, latency-budget,
@@ -93,6 +100,10 @@ async function main(argv: string[]): Promise<number> {
       return reindexCommand(config, argv.slice(argv.indexOf('reindex') + 1), ctx);
     case 'chat':
       return chatCommand(config, argv.slice(argv.indexOf('chat') + 1), ctx);
+    case 'search':
+      return searchCommand(config, argv.slice(argv.indexOf('search') + 1), ctx);
+    case 'eval':
+      return evalCommand(config, argv.slice(argv.indexOf('eval') + 1), ctx);
     case 'corpus':
       return corpusCommand(config, argv.slice(argv.indexOf('corpus') + 1), ctx);
     case 'health':

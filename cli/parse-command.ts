@@ -29,3 +29,9 @@ export function parseCommand<const O extends Options>(argv: string[], options: O
 export function usageError(usage: string, problem?: string): MemflowError {
   return new MemflowError('USAGE', problem ? `${problem}\n${usage}` : usage);
 }
+
+/** A flag's integer value; anything but digits is NaN, which the schema refuses. */
+export function integerFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+}

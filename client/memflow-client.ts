@@ -24,6 +24,8 @@ import {
 import { parseInput, sessionIdSchema, tenantSchema } from '../contracts/identifiers';
 import type { StartedIngest, StartIngestOptions } from './ingest';
 import { startIngest } from './ingest';
+import type { SearchOptions, SearchReply } from './search';
+import { searchIndex } from './search';
 import { isTemporalUnreachable, isWorkflowNotReady } from './wait-for-result';
 
 export interface ChatOptions {
@@ -95,6 +97,16 @@ export class MemflowClient {
   ingest(options: StartIngestOptions): Promise<StartedIngest> {
     this.stagingPool ??= createPool(this.config.postgres.url, 2);
     return startIngest(this.temporal, this.config, this.stagingPool, options);
+  }
+
+  /**
+   * Runs the retriever exactly as a chat turn runs it, for one query of `tenant`: the passages a
+   * turn would get (`limit`, default 6, at most 50) with their scores and where each stood in the
+   * dense and BM25 legs. A bad tenant, query or limit is `INVALID_INPUT` and starts nothing.
+   */
+  search(tenant: string, query: string, options: SearchOptions & { limit?: number } = {}): Promise<SearchReply> {
+    const { limit, ...rest } = options;
+    return searchIndex(this.temporal, this.config, { tenant, query, ...(limit === undefined ? {} : { limit }) }, rest);
   }
 
   /**

@@ -1,4 +1,6 @@
 import type { MessageFilters } from '../../contracts/chat';
+import type { LegRanks } from '../../contracts/search';
+import { TURN_PASSAGE_LIMIT } from '../../contracts/search';
 import type { ChunkFilter, SearchHit } from '../../adapters/milvus/vector-store';
 import { liveVersions } from '../../adapters/postgres/document-registry';
 import type { ChatDeps } from './chat-deps';
@@ -13,7 +15,13 @@ export interface RetrieveInput {
   filters?: MessageFilters;
   /** From the plan: may only narrow by source. */
   planSources?: string[];
+  /** Passages to return; a turn takes the default, TURN_PASSAGE_LIMIT. */
   limit?: number;
+  /**
+   * Also report where each passage stood in the dense and BM25 legs (`memflow search`): one more
+   * search per leg, so a turn never asks. The passages are the same either way.
+   */
+  legRanks?: boolean;
 }
 
 /** Ids, scores and provenance: the executor loads the texts itself, so history stays small. */
@@ -24,6 +32,8 @@ export interface RetrievedPassage {
   title: string;
   source: string;
   score: number;
+  /** Only when the input asked for `legRanks`. */
+  legs?: LegRanks;
 }
 
 export interface RetrieveResult {
@@ -31,6 +41,13 @@ export interface RetrieveResult {
   index: PinnedIndex;
   passages: RetrievedPassage[];
   memories: string[];
+  /** Only when the input asked for `legRanks`: how the passages were searched. */
+  search?: {
+    /** Whether the collection fuses a BM25 leg with the dense one. */
+    hybrid: boolean;
+    /** How deep each leg was searched (leg ranks count within it). */
+    legDepth: number;
+  };
 }
 
 function combineFilters(filters: MessageFilters | undefined, planSources: string[] | undefined): ChunkFilter {
@@ -48,7 +65,8 @@ function combineFilters(filters: MessageFilters | undefined, planSources: string
  * memories.
  */
 export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Promise<RetrieveResult> {
-  const limit = input.limit ?? 6;
+  const limit = input.limit ?? TURN_PASSAGE_LIMIT;
+  const depth = limit * 2;
   const index = await pinIndex(deps);
   const embedder = await deps.embedders.get(index.identity.model);
   const vectors = await deps.queryCache.getOrEmbed(embedder, input.queries);
@@ -60,9 +78,10 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
       tenant: input.tenant,
       vector: vectors[i]!,
       identity: embedder.identity,
-      limit: limit * 2,
+      limit: depth,
       filter,
       hybridText: query,
+      ...(input.legRanks ? { legRanks: true } : {}),
     });
     for (const hit of hits) {
       const seen = best.get(hit.id);
@@ -81,7 +100,10 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
       title: h.title,
       source: h.source,
       score: h.score,
+      ...(input.legRanks && h.legs ? { legs: h.legs } : {}),
     }));
   const memories = input.queries[0] ? await recallMemories(deps, input.tenant, input.queries[0]) : [];
-  return { index, passages, memories };
+  if (!input.legRanks) return { index, passages, memories };
+  const hybrid = (await deps.vectors.describeCollection(index.collection))?.hybrid ?? false;
+  return { index, passages, memories, search: { hybrid, legDepth: depth } };
 }

@@ -3,6 +3,7 @@ import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
 import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
 import { assertTenant } from '../../contracts/identifiers';
+import { RRF_K } from '../../contracts/search';
 import { buildFilter, literal } from './milvus-filter';
 import {
   HYBRID_PROPERTY,
@@ -416,8 +417,9 @@ export class MilvusVectorStore implements VectorStore {
     const outputFields = request.includeText ? [...META_FIELDS, 'text'] : META_FIELDS;
     const consistency = this.searchConsistency(info.name);
     const annParams = this.options.flavor === 'lite' ? undefined : { ef: Math.max(SEARCH_EF, request.limit) };
+    const hybridText = info.hybrid && request.hybridText ? request.hybridText : undefined;
     const run = (): Promise<{ status: unknown; results: unknown }> =>
-      request.hybridText && info.hybrid
+      hybridText !== undefined
         ? this.client.search({
             collection_name: info.name,
             data: [
@@ -427,9 +429,9 @@ export class MilvusVectorStore implements VectorStore {
                 params: { metric_type: info.identity.metric, ...annParams },
                 expr: filter,
               },
-              { data: request.hybridText, anns_field: 'sparse', params: { metric_type: 'BM25' }, expr: filter },
+              { data: hybridText, anns_field: 'sparse', params: { metric_type: 'BM25' }, expr: filter },
             ],
-            rerank: RRFRanker(60),
+            rerank: RRFRanker(RRF_K),
             filter,
             limit: request.limit,
             output_fields: outputFields,
@@ -446,9 +448,78 @@ export class MilvusVectorStore implements VectorStore {
             output_fields: outputFields,
             ...consistency,
           });
-    const reply = await this.loaded(info.name, () => this.call('search', run));
-    const hits = reply.results as unknown as Record<string, unknown>[];
-    return hits.map((h) => ({ ...fromEntity(h), score: Number(h.score) }));
+    const [reply, legs] = await Promise.all([
+      this.loaded(info.name, () => this.call('search', run)),
+      request.legRanks && hybridText !== undefined
+        ? this.legRankings(info, { ...request, hybridText }, { filter, consistency, annParams })
+        : undefined,
+    ]);
+    const rows = reply.results as unknown as Record<string, unknown>[];
+    const hits: SearchHit[] = rows.map((h) => ({ ...fromEntity(h), score: Number(h.score) }));
+    if (!request.legRanks) return hits;
+    // A dense-only search is its one leg: a hit's rank there is its position.
+    return hits.map((h, i) => ({
+      ...h,
+      legs: legs
+        ? { dense: legs.dense.get(h.id) ?? null, bm25: legs.bm25.get(h.id) ?? null }
+        : { dense: i + 1, bm25: null },
+    }));
+  }
+
+  /**
+   * Each leg of a hybrid search run on its own, with the filter and depth the fused search gives
+   * it (the SDK sends the request's limit as every leg's limit): the ranks reciprocal rank fusion
+   * combined, so `1/(RRF_K + dense) + 1/(RRF_K + bm25)` is a hit's fused score. Only for `legRanks`.
+   */
+  private async legRankings(
+    info: CollectionInfo,
+    request: SearchRequest & { hybridText: string },
+    fused: {
+      filter: string;
+      consistency: { consistency_level?: ConsistencyLevelEnum };
+      annParams: { ef: number } | undefined;
+    },
+  ): Promise<{ dense: Map<string, number>; bm25: Map<string, number> }> {
+    const { filter, consistency, annParams } = fused;
+    const common = {
+      collection_name: info.name,
+      filter,
+      limit: request.limit,
+      output_fields: ['id', 'tenant'],
+      ...consistency,
+    };
+    const leg = async (name: string, run: () => Promise<{ status: unknown; results: unknown }>) => {
+      const reply = await this.loaded(info.name, () => this.call(name, run));
+      const rows = this.ownHits(
+        request.tenant,
+        (reply.results as unknown as Record<string, unknown>[]).map((r) => ({
+          id: String(r.id),
+          tenant: String(r.tenant),
+        })),
+      );
+      return new Map(rows.map((r, i) => [r.id, i + 1]));
+    };
+    const [dense, bm25] = await Promise.all([
+      leg('search (dense leg)', () =>
+        this.client.search({
+          ...common,
+          data: [request.vector],
+          anns_field: 'vector',
+          metric_type: info.identity.metric,
+          params: { metric_type: info.identity.metric, ...annParams },
+        }),
+      ),
+      leg('search (BM25 leg)', () =>
+        this.client.search({
+          ...common,
+          data: [request.hybridText],
+          anns_field: 'sparse',
+          metric_type: 'BM25',
+          params: { metric_type: 'BM25' },
+        }),
+      ),
+    ]);
+    return { dense, bm25 };
   }
 
   async query(

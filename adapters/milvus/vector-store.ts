@@ -3,6 +3,7 @@
  * any Milvus-API server (milvus-lite, Milvus standalone/distributed, Zilliz Cloud).
  */
 import type { EmbeddingIdentity } from '../../contracts/embedding';
+import type { LegRanks } from '../../contracts/search';
 
 /** One chunk as stored: metadata plus its vector, tagged with the model that produced it. */
 export interface ChunkRow {
@@ -42,10 +43,17 @@ export interface SearchRequest {
   /** When set and the collection supports it, a BM25 sparse search is fused with the dense one (RRF). */
   hybridText?: string;
   includeText?: boolean;
+  /**
+   * Also say where each hit stood in each leg (`SearchHit.legs`), for tools that debug retrieval:
+   * each leg is searched once more on its own, with the same filter and depth. A turn never asks.
+   */
+  legRanks?: boolean;
 }
 
 export interface SearchHit extends ChunkMeta {
   score: number;
+  /** Only when the request asked for `legRanks`. */
+  legs?: LegRanks;
 }
 
 export interface CollectionInfo {

@@ -274,3 +274,23 @@ export async function sampleLiveChunks(
   );
   return rows.map((r) => ({ tenant: r.tenant, chunkId: r.chunk_id, text: r.text }));
 }
+
+/**
+ * Each live document of one tenant with its title and text, rebuilt from its live chunks in order
+ * (consecutive chunks overlap, so the words near a boundary appear twice): the documents a
+ * retrieval evaluation's BM25 baseline ranks, exactly those the tenant's searches can find.
+ */
+export async function liveDocumentTexts(
+  db: Pool,
+  tenant: string,
+): Promise<{ sourceUri: string; title: string; text: string }[]> {
+  const { rows } = await db.query<{ source_uri: string; title: string; text: string }>(
+    `SELECT d.source_uri, d.title, string_agg(c.text, E'\n\n' ORDER BY c.ordinal) AS text
+     FROM documents d JOIN chunks c ON c.tenant = d.tenant AND c.doc_id = d.doc_id AND c.version = d.live_version
+     WHERE d.tenant = $1
+     GROUP BY d.doc_id, d.source_uri, d.title
+     ORDER BY d.source_uri, d.doc_id`,
+    [tenant],
+  );
+  return rows.map((r) => ({ sourceUri: r.source_uri, title: r.title, text: r.text }));
+}

@@ -9,11 +9,12 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Bm25Index } from '../support/bm25';
-import { readCorpusPages } from '../support/corpus-pages';
-import { POSTGRES_MANUAL_QUESTIONS, readQuestionSet } from '../support/question-set';
+import { Bm25Index } from '../../evaluation/bm25';
+import { readCorpusPages } from '../../evaluation/corpus-pages';
+import { POSTGRES_MANUAL_QUESTIONS } from '../support/question-set';
+import { readQuestionFile } from '../../evaluation/question-file';
 import { formatTable } from '../support/results';
-import { MRR_DEPTH, retrievalTableRows, scoreRetrieval } from '../support/retrieval-metrics';
+import { MRR_DEPTH, retrievalTableRows, scoreRetrieval } from '../../evaluation/retrieval-metrics';
 
 const USAGE =
   'Usage: node --import tsx bench/questions/bm25-baseline.ts --manual <html dir> [--file bench/questions/postgres-manual.jsonl]';
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     console.error(`--manual must name the folder of the manual's HTML pages.\n${USAGE}`);
     return 2;
   }
-  const questions = readQuestionSet(values.file ?? POSTGRES_MANUAL_QUESTIONS);
+  const questions = readQuestionFile(values.file ?? POSTGRES_MANUAL_QUESTIONS);
   const { pages } = await readCorpusPages(values.manual);
   const index = new Bm25Index(pages.map((p) => ({ source: p.source, text: p.text })));
   const ranked = questions.map((q) => ({

@@ -15,15 +15,15 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RetrievalQuestion } from '../../contracts/retrieval-questions';
-import type { CorpusPage } from '../support/corpus-pages';
-import { normalizeWhitespace, readCorpusPages } from '../support/corpus-pages';
+import type { CorpusPage } from '../../evaluation/corpus-pages';
+import { normalizeWhitespace, readCorpusPages } from '../../evaluation/corpus-pages';
 import {
   POSTGRES_MANUAL_QUESTIONS,
   paraphrasedShare,
   questionSetProblems,
-  readQuestionSet,
   sharedContentWords,
 } from '../support/question-set';
+import { readQuestionFile } from '../../evaluation/question-file';
 
 const USAGE =
   'Usage: node --import tsx bench/questions/check-questions.ts --manual <html dir> [--file bench/questions/postgres-manual.jsonl]';
@@ -98,7 +98,7 @@ async function main(): Promise<number> {
 
   let questions: RetrievalQuestion[];
   try {
-    questions = readQuestionSet(file);
+    questions = readQuestionFile(file);
   } catch (err) {
     console.error((err as Error).message);
     return 1;

@@ -3,22 +3,13 @@
  * for recall to move in steps of about one percent, and at least half of them paraphrased, so the
  * score is not just a measure of shared words.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { RetrievalQuestion } from '../../contracts/retrieval-questions';
-import { parseRetrievalQuestions } from '../../contracts/retrieval-questions';
-import { tokenize } from './bm25';
+import { tokenize } from '../../evaluation/bm25';
 
 export const POSTGRES_MANUAL_QUESTIONS = path.resolve(__dirname, '..', 'questions', 'postgres-manual.jsonl');
 export const MIN_QUESTIONS = 80;
 export const MIN_PARAPHRASED_SHARE = 0.5;
-
-/** Reads and parses a question set; a file that breaks the schema throws with every problem. */
-export function readQuestionSet(file: string): RetrievalQuestion[] {
-  const parsed = parseRetrievalQuestions(fs.readFileSync(file, 'utf8'));
-  if (!parsed.ok) throw new Error(`${file}: ${parsed.message}`);
-  return parsed.value;
-}
 
 export function paraphrasedShare(questions: readonly RetrievalQuestion[]): number {
   return questions.length === 0 ? 0 : questions.filter((q) => q.kind === 'paraphrased').length / questions.length;

@@ -8,6 +8,7 @@ import type { ChunkRow } from '../../adapters/milvus/vector-store';
 import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { loadConfig } from '../../config/config';
 import { MemflowError } from '../../contracts/errors';
+import { RRF_K } from '../../contracts/search';
 import { ensureStackInstalled } from '../../devstack/install';
 import { startMilvus, stopMilvus } from '../../devstack/milvus-server';
 import { freePort } from '../../devstack/net';
@@ -139,6 +140,52 @@ describe('MilvusVectorStore against the real server', () => {
     await store.deleteWhere(name, 'acme', { docIds: ['doc0'] });
     assert.equal(await store.count(name, { tenant: 'acme', filter: { docIds: ['doc0'] } }), 0);
     assert.equal(await store.count(name, { tenant: 'globex' }), 10, 'deleting in one tenant leaves the other alone');
+    await store.dropCollection(name);
+  });
+
+  test('legRanks: the same hits, each with its rank in the dense and BM25 legs that RRF fused', async () => {
+    const name = uniqueName('legs');
+    await store.createCollection(name, MINI);
+    const words = ['vacuum', 'kettle', 'ferry', 'orchard', 'warranty', 'index', 'lock', 'hive'];
+    const rows = Array.from({ length: 24 }, (_, i) =>
+      row(i, {
+        tenant: 'acme',
+        text: `note ${i}: ${words[i % 8]} ${words[(i * 3) % 8]} ${i % 5 === 0 ? 'kettle warranty kettle' : ''}`,
+      }),
+    );
+    await store.upsert(name, rows);
+    const request = {
+      collection: name,
+      tenant: 'acme',
+      vector: unit(5),
+      identity: MINI,
+      limit: 8,
+      hybridText: 'kettle warranty',
+    };
+    const plain = await store.search(request);
+    const explained = await store.search({ ...request, legRanks: true });
+    assert.ok(
+      plain.every((h) => h.legs === undefined),
+      'a search that does not ask gets no leg ranks',
+    );
+    assert.deepEqual(
+      explained.map(({ legs: _legs, ...hit }) => hit),
+      plain,
+      'asking for leg ranks changes nothing else',
+    );
+    for (const hit of explained) {
+      const { dense, bm25 } = hit.legs!;
+      assert.ok(dense !== null || bm25 !== null, `${hit.id} came from at least one leg`);
+      const fused = (dense === null ? 0 : 1 / (RRF_K + dense)) + (bm25 === null ? 0 : 1 / (RRF_K + bm25));
+      assert.ok(Math.abs(hit.score - fused) < 1e-5, `${hit.id}: score ${hit.score}, RRF of ${dense}/${bm25} ${fused}`);
+    }
+    assert.ok(explained.some((h) => h.legs!.bm25 === 1) && explained.some((h) => h.legs!.dense === 1));
+    const denseOnly = await store.search({ ...request, hybridText: undefined, legRanks: true });
+    assert.deepEqual(
+      denseOnly.map((h) => h.legs),
+      denseOnly.map((_, i) => ({ dense: i + 1, bm25: null })),
+      'a dense-only search is its own one leg',
+    );
     await store.dropCollection(name);
   });
 

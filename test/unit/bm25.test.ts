@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Bm25Index, tokenize } from '../../bench/support/bm25';
+import { Bm25Index, tokenize } from '../../evaluation/bm25';
 
 /** Scores are compared to hand-computed values to 4 decimals. */
 function assertRanking(actual: { source: string; score: number }[], expected: [string, number][]): void {

@@ -61,6 +61,26 @@ const forbidden: [string, string, string][] = [
     "import { stackUp } from '../devstack/stack';\nexport const x = stackUp;\n",
   ],
   [
+    'evaluation importing activity code',
+    'evaluation/evaluate-retrieval.ts',
+    "import { retrieveChunks } from '../activities/chat/retrieve-chunks';\nexport const x = retrieveChunks;\n",
+  ],
+  [
+    'evaluation importing a workflow',
+    'evaluation/evaluate-retrieval.ts',
+    "import { searchIndex } from '../workflows/search-index';\nexport const x = searchIndex;\n",
+  ],
+  [
+    'the client importing evaluation',
+    'client/search.ts',
+    "import { evaluateRetrieval } from '../evaluation/evaluate-retrieval';\nexport const x = evaluateRetrieval;\n",
+  ],
+  [
+    'a workflow importing evaluation',
+    'workflows/search-index.ts',
+    "import { scoreRetrieval } from '../evaluation/retrieval-metrics';\nexport const x = scoreRetrieval;\n",
+  ],
+  [
     'contracts importing an adapter',
     'contracts/chat.ts',
     "import { createPool } from '../adapters/postgres/pool';\nexport const x = createPool;\n",
@@ -92,6 +112,22 @@ describe('layering lint', () => {
       ),
       [],
       'the CLI may use devstack and the client',
+    );
+    assert.deepEqual(
+      await layeringErrors(
+        'cli/eval-command.ts',
+        "import { evaluateRetrieval } from '../evaluation/evaluate-retrieval';\nexport const x = evaluateRetrieval;\n",
+      ),
+      [],
+      'the CLI may use evaluation',
+    );
+    assert.deepEqual(
+      await layeringErrors(
+        'evaluation/client-engine.ts',
+        "import { MemflowClient } from '../client/memflow-client';\nimport { liveDocumentTexts } from '../adapters/postgres/document-registry';\nexport const x = [MemflowClient, liveDocumentTexts];\n",
+      ),
+      [],
+      'evaluation may use the client and adapters',
     );
   });
 });

@@ -77,7 +77,7 @@ test('committed workflow histories replay without non-determinism', { timeout: 1
         ).events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name,
     ),
   );
-  for (const type of ['chatSession', 'ingestDocuments', 'ingestBatch', 'reindexSaga']) {
+  for (const type of ['chatSession', 'ingestDocuments', 'ingestBatch', 'reindexSaga', 'searchIndex']) {
     assert.ok(types.has(type), `a recorded history of ${type} is committed`);
   }
   const outcomes = await replay(files, workerConverter);

@@ -8,8 +8,8 @@ import {
   POSTGRES_MANUAL_QUESTIONS,
   paraphrasedShare,
   questionSetProblems,
-  readQuestionSet,
 } from '../../bench/support/question-set';
+import { readQuestionFile } from '../../evaluation/question-file';
 
 const valid = {
   id: 'q1',
@@ -22,7 +22,7 @@ const valid = {
 const jsonl = (...lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n');
 
 describe('the committed PostgreSQL-manual question set', () => {
-  const questions = readQuestionSet(POSTGRES_MANUAL_QUESTIONS);
+  const questions = readQuestionFile(POSTGRES_MANUAL_QUESTIONS);
 
   it(`passes the schema with at least ${MIN_QUESTIONS} questions, ${MIN_PARAPHRASED_SHARE * 100}% of them paraphrased`, () => {
     assert.deepEqual(questionSetProblems(questions), []);

@@ -3,7 +3,7 @@
  * of question. A ranking is a list of sources, best first, in which a page may repeat (one entry
  * per chunk); only its first appearance counts, so ranks are over distinct sources.
  */
-import type { QuestionKind } from '../../contracts/retrieval-questions';
+import type { QuestionKind } from '../contracts/retrieval-questions';
 
 export const RECALL_CUTOFFS = [1, 5, 10] as const;
 export type RecallCutoff = (typeof RECALL_CUTOFFS)[number];
@@ -84,7 +84,10 @@ export function scoreRetrieval(questions: readonly RankedQuestion[]): RetrievalR
 }
 
 /** One row per scope (overall, then each kind): questions, recall@1/5/10, MRR@10. */
-export function retrievalTableRows(report: RetrievalReport): { header: string[]; rows: string[][] } {
+export function retrievalTableRows(report: Pick<RetrievalReport, 'overall' | 'byKind'>): {
+  header: string[];
+  rows: string[][];
+} {
   const row = (label: string, s: RetrievalScores) => [
     label,
     String(s.questions),

@@ -5,8 +5,8 @@
  * set checked against it names exactly what a tenant holds.
  */
 import path from 'node:path';
-import { chunkSections, parseDocument, readDocument } from '../../adapters/documents';
-import { expandPaths } from '../../client/expand-paths';
+import { chunkSections, parseDocument, readDocument } from '../adapters/documents';
+import { expandPaths } from '../client/expand-paths';
 
 export interface CorpusPage {
   /** The document's source URI: its path relative to the folder (`sql-vacuum.html`). */
