@@ -86,7 +86,10 @@ const envSchema = z.object({
 
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
-  /** ONNX Runtime threads of the local embedding thread (default: all cores but one, so the worker stays responsive). */
+  /**
+   * ONNX Runtime threads of the local embedding thread (default: all cores; they do not spin, and
+   * chat queries' passes go before ingestion's, so the worker stays responsive).
+   */
   EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /**
    * ONNX Runtime's CPU memory arena for local models. Off by default: on, batches embed faster but

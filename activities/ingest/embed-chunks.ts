@@ -10,6 +10,8 @@ import { embeddingText } from '../../adapters/embed/embedding-text';
 export async function embedChunks(embedder: Embedder, chunks: LiveChunk[]): Promise<ChunkRow[]> {
   const vectors = await embedder.embed(
     chunks.map((c) => embeddingText({ title: c.title, headingPath: c.headingPath, text: c.text })),
+    // Nobody waits for one batch: a chat turn's query embedding goes first.
+    { priority: 'bulk' },
   );
   return chunks.map((c, i) => ({
     id: c.chunkId,

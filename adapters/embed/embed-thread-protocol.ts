@@ -1,6 +1,7 @@
 import { MemflowError } from '../../contracts/errors';
 import type { ErrorCode } from '../../contracts/errors';
 import type { EmbeddingIdentity } from '../../contracts/embedding';
+import type { EmbedPriority } from './priority-runner';
 
 /**
  * Messages between `threaded-embedder.ts` (main thread) and `embed-thread.ts` (the worker thread
@@ -15,9 +16,11 @@ export interface EmbedThreadData {
   batchSize?: number;
   intraOpThreads?: number;
   memoryArena?: boolean;
+  spinning?: boolean;
+  maxPaddedTokens?: number;
 }
 
-export type ToEmbedThread = { type: 'embed'; id: number; texts: string[] };
+export type ToEmbedThread = { type: 'embed'; id: number; texts: string[]; priority: EmbedPriority };
 
 export type FromEmbedThread =
   | { type: 'ready'; identity: EmbeddingIdentity }

@@ -7,8 +7,9 @@ import { createLocalEmbedder } from './local-embedder';
  * Worker-thread side of `createThreadedLocalEmbedder`: loads the model with the in-thread embedder
  * and answers embed requests. Started through `embed-thread-entry.js`, which loads TypeScript first.
  *
- * Requests are handed to the embedder as they arrive; it runs one forward pass at a time, so a
- * short request (a chat query) waits for at most one batch of a long one (a backfill), not all of it.
+ * Requests are handed to the embedder as they arrive, with their priority; it runs one forward pass
+ * at a time, interactive passes first, so a chat query waits for at most the one pass of an
+ * ingestion or backfill batch in flight, not for the rest of it (`PriorityRunner`).
  */
 
 const port = parentPort;
@@ -27,11 +28,11 @@ port.on('message', (message: ToEmbedThread) => {
   void embed(message);
 });
 
-async function embed({ id, texts }: ToEmbedThread): Promise<void> {
+async function embed({ id, texts, priority }: ToEmbedThread): Promise<void> {
   try {
     const embedder = await loading;
     const { dim } = embedder.identity;
-    const vectors = packVectors(await embedder.embed(texts), dim);
+    const vectors = packVectors(await embedder.embed(texts, { priority }), dim);
     send({ type: 'vectors', id, dim, data: vectors }, [vectors.buffer as ArrayBuffer]);
   } catch (err) {
     send({ type: 'embed-failed', id, error: toThreadError(err) });

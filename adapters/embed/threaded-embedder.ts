@@ -7,18 +7,21 @@ import type { Embedder } from './embedder';
 import type { EmbedThreadData, FromEmbedThread, ToEmbedThread } from './embed-thread-protocol';
 import { fromThreadError, unpackVectors } from './embed-thread-protocol';
 import type { LocalEmbedderOptions } from './local-embedder';
+import type { EmbedPriority } from './priority-runner';
 import { loadTokenCounter, resolveLocalModel } from './local-model';
 
 const ENTRY = path.join(__dirname, 'embed-thread-entry.js');
 
 /**
- * ONNX Runtime threads per forward pass in the embedding thread: all cores but one, which stays
- * with the main thread (the point of the thread is a responsive event loop; bench/README.md,
- * embed-thread `--intra-op`). Always explicit: left unset, ONNX Runtime also pins its threads to
- * cores, which a shared machine punishes.
+ * ONNX Runtime threads per forward pass in the embedding thread: all the cores the process may use,
+ * so ingestion and backfills use the whole machine while nothing else needs it. The main thread
+ * stays responsive because the pool's threads do not spin (`spinning: false`): between parallel
+ * sections they sleep and give their core back, and chat queries do not wait behind ingestion
+ * batches because passes run by priority (`PriorityRunner`). Always explicit: left unset, ONNX
+ * Runtime also pins its threads to cores, which a shared machine punishes.
  */
 export function defaultEmbedThreadIntraOp(): number {
-  return Math.max(1, os.availableParallelism() - 1);
+  return Math.max(1, os.availableParallelism());
 }
 
 /** The embedding thread stopped (crashed, ran out of memory, was terminated) with requests pending. */
@@ -69,11 +72,11 @@ class EmbedThread {
     });
   }
 
-  embed(texts: string[]): Promise<number[][]> {
+  embed(texts: string[], priority: EmbedPriority): Promise<number[][]> {
     const id = this.nextId++;
     return new Promise<number[][]>((resolve, reject) => {
       try {
-        this.worker.postMessage({ type: 'embed', id, texts } satisfies ToEmbedThread);
+        this.worker.postMessage({ type: 'embed', id, texts, priority } satisfies ToEmbedThread);
       } catch (err) {
         reject(err as Error); // texts that cannot be cloned (DataCloneError): nothing was sent
         return;
@@ -152,6 +155,8 @@ export async function createThreadedLocalEmbedder(options: LocalEmbedderOptions)
     batchSize: options.batchSize,
     intraOpThreads: options.intraOpThreads ?? defaultEmbedThreadIntraOp(),
     memoryArena: options.memoryArena,
+    spinning: options.spinning ?? false,
+    maxPaddedTokens: options.maxPaddedTokens,
   };
   let thread: EmbedThread | undefined;
   let closed = false;
@@ -176,12 +181,12 @@ export async function createThreadedLocalEmbedder(options: LocalEmbedderOptions)
 
   const embedder: Embedder = {
     identity,
-    async embed(texts) {
+    async embed(texts, embedOptions) {
       if (closed) throw new Error(`The embedder for ${data.model} is closed; create a new one.`);
       if (texts.length === 0) return [];
       const current = thread ?? start();
       await current.ready;
-      return current.embed(texts);
+      return current.embed(texts, embedOptions?.priority ?? 'interactive');
     },
     countTokens(text) {
       return countTokens(text);

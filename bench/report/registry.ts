@@ -81,6 +81,10 @@ export const BENCHMARKS = [
       // The PostgreSQL manual is fetched by the same code as `memflow corpus postgres-docs`.
       'cli/postgres-docs-corpus.ts',
       'bench/ingest.ts',
+      // The ONNX Runtime reference: its script, its pinned packages and how the bench runs it.
+      'bench/reference/',
+      'bench/support/onnx-reference.ts',
+      'bench/support/chunk-texts.ts',
       'bench/support/corpus.ts',
       'bench/support/direct-ingest.ts',
       'bench/support/ingest-report.ts',

@@ -18,8 +18,12 @@ export interface CpuUse {
 }
 
 export interface CpuMeter {
-  /** Stops the meter: CPU used since it started, or undefined where /proc is missing. */
-  stop(): CpuUse | undefined;
+  /**
+   * Stops the meter: CPU used since it started, or undefined where /proc is missing.
+   * `childSeconds`: CPU of the benchmark's own child processes that ran and exited meanwhile (they
+   * are gone from /proc by now): counted as its own, not as other processes'.
+   */
+  stop(childSeconds?: number): CpuUse | undefined;
 }
 
 let ticksPerSecond: number | undefined;
@@ -63,10 +67,11 @@ export function startCpuMeter(pids: number[]): CpuMeter {
   const busy = machineBusySeconds();
   const own = pids.map(processSeconds);
   return {
-    stop() {
+    stop(childSeconds = 0) {
       const busyNow = machineBusySeconds();
       if (busy === undefined || busyNow === undefined) return undefined;
-      const ownSeconds = pids.reduce((sum, pid, i) => sum + Math.max(0, processSeconds(pid) - own[i]!), 0);
+      const ownSeconds =
+        childSeconds + pids.reduce((sum, pid, i) => sum + Math.max(0, processSeconds(pid) - own[i]!), 0);
       const otherSeconds = Math.max(0, busyNow - busy - ownSeconds);
       const capacity = ((performance.now() - started) / 1000) * os.availableParallelism();
       const round = (n: number) => Math.round(n * 100) / 100;

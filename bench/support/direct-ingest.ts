@@ -105,7 +105,7 @@ export async function directIngest(deps: DirectIngestDeps, input: DirectIngestIn
     for (let i = 0; i < registered.length; i += batchSize) {
       const batch = registered.slice(i, i + batchSize);
       const texts = batch.map((c) => embeddingText({ title, headingPath: c.headingPath, text: c.text }));
-      const vectors = await timed('embed', () => deps.embedder.embed(texts));
+      const vectors = await timed('embed', () => deps.embedder.embed(texts, { priority: 'bulk' }));
       const chunkRows: ChunkRow[] = batch.map((c, j) => ({
         id: c.chunkId,
         tenant: input.tenant,

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLocalEmbedder } from '../../adapters/embed/local-embedder';
+import { AutoModel, mean_pooling } from '@huggingface/transformers';
+import type { Tensor } from '@huggingface/transformers';
+import { createLocalEmbedder, loadLocalTokenizer, onnxSessionOptions } from '../../adapters/embed/local-embedder';
+import { getEmbeddingModel } from '../../adapters/embed/embedding-models';
 import type { Embedder } from '../../adapters/embed/embedder';
 import { isMemflowError } from '../../contracts/errors';
 import { findSitePackages, prepareLocalModels } from '../../adapters/embed/embedding-models';
@@ -83,6 +86,50 @@ describe('local embedder on the real ONNX models', { skip }, () => {
       [Array.from({ length: 300 }, () => 'word').join(' '), 300],
     ];
     for (const [text, count] of expected) assert.equal(minilm.countTokens(text), count, text.slice(0, 40));
+  });
+
+  it('gives the vectors of one padded forward pass per 32 texts (the embedder before length batching)', async () => {
+    // Texts of very different token counts, in no order: they are sorted, re-grouped and padded less.
+    const words = 'checkpoint flushes dirty buffers while the write ahead log keeps every change'.split(' ');
+    const texts = Array.from({ length: 40 }, (_, i) =>
+      Array.from({ length: 3 + ((i * 37) % 230) }, (_, k) => words[(k + i) % words.length]).join(' '),
+    );
+    texts.push('', Array.from({ length: 1000 }, () => 'vacuum').join(' '));
+    for (const [model, embedder] of [
+      ['all-minilm-l6-v2', minilm],
+      ['paraphrase-minilm-l3-v2', paraphrase],
+    ] as const) {
+      const spec = getEmbeddingModel(model);
+      const dir = path.join(modelsDir, model);
+      const tokenizer = await loadLocalTokenizer({ spec, dir });
+      const session = await AutoModel.from_pretrained(dir, {
+        local_files_only: true,
+        dtype: spec.dtype,
+        device: 'cpu',
+        session_options: onnxSessionOptions({}),
+      });
+      try {
+        const before: number[][] = [];
+        for (let i = 0; i < texts.length; i += 32) {
+          const inputs = tokenizer(texts.slice(i, i + 32), {
+            padding: true,
+            truncation: true,
+            max_length: spec.maxTokens,
+          }) as { attention_mask: Tensor };
+          const outputs = (await session(inputs)) as Record<string, Tensor>;
+          const rows = mean_pooling(outputs[spec.tokenOutput]!, inputs.attention_mask).tolist() as number[][];
+          before.push(...rows.map((row) => row.map((v) => v / norm(row))));
+        }
+        const after = await embedder.embed(texts, { priority: 'bulk' });
+        assert.equal(after.length, texts.length);
+        after.forEach((vector, i) => {
+          const similarity = cosine(vector, before[i]!);
+          assert.ok(similarity >= 0.9999, `${model}, text ${i}: cosine ${similarity}`);
+        });
+      } finally {
+        await session.dispose();
+      }
+    }
   });
 
   it('paraphrase-minilm-l3-v2 loads and embeds with its own dimension', async () => {

@@ -6,6 +6,7 @@ import type { ResultsIndex } from '../results-lines';
 import { at, fixed, flags, markdownTable, numberAt, runCaption, times } from '../format';
 
 const GOAL_RATIO = 0.85;
+const REFERENCE_GOAL_RATIO = 0.9;
 
 const latest = (index: ResultsIndex) => index.latest('ingest', (l) => numberAt(l.results, 'ratio') !== undefined);
 
@@ -25,6 +26,23 @@ export const ingestGoals: GoalRow[] = [
       };
     },
   },
+  {
+    benchmark: 'ingest',
+    subject: 'ingestion at the embedding floor',
+    goal:
+      `the workflow at ≥ ${REFERENCE_GOAL_RATIO}× the chunks/s of ONNX Runtime embedding the same chunks with the ` +
+      'same model file from Python (same run)',
+    evaluate(index) {
+      const line = index.latest('ingest', (l) => numberAt(l.results, 'referenceRatio') !== undefined);
+      if (!line) return undefined;
+      const ratio = numberAt(line.results, 'referenceRatio');
+      return {
+        line,
+        measured: `${times(ratio)} (${fixed(numberAt(line.results, 'reference.medianChunksPerSecond'), 2)} chunks/s reference)`,
+        met: ratio === undefined ? undefined : ratio >= REFERENCE_GOAL_RATIO,
+      };
+    },
+  },
 ];
 
 function details(line: BenchLine): string {
@@ -35,6 +53,19 @@ function details(line: BenchLine): string {
     fixed(numberAt(r, `${name}.medianDocsPerSecond`), 2),
     fixed(numberAt(r, `${name}.medianCpuMsPerChunk`), 0),
   ];
+  const reference =
+    numberAt(r, 'referenceRatio') === undefined
+      ? []
+      : [
+          [
+            `ONNX Runtime reference (Python, ${fixed(numberAt(r, 'reference.threads'), 0)} threads, sorted batches of ${fixed(numberAt(r, 'reference.batchSize'), 0)}; embedding only)`,
+            fixed(numberAt(r, 'reference.medianChunksPerSecond'), 2),
+            '',
+            fixed(numberAt(r, 'reference.medianCpuMsPerChunk'), 0),
+          ],
+          ['workflow ÷ reference', times(numberAt(r, 'referenceRatio')), '', ''],
+          ['direct ÷ reference', times(numberAt(r, 'directReferenceRatio')), '', ''],
+        ];
   const rounds = at(r, 'roundRatios');
   const perRound = Array.isArray(rounds) ? rounds.map((x) => times(typeof x === 'number' ? x : undefined)) : [];
   return markdownTable(
@@ -49,6 +80,7 @@ function details(line: BenchLine): string {
         '',
       ],
       ['CPU per chunk, direct ÷ workflow', '', '', times(numberAt(r, 'cpuRatio'))],
+      ...reference,
     ],
   );
 }
