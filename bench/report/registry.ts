@@ -205,7 +205,16 @@ export const BENCHMARKS = [
     name: 'chaos',
     measures: 'faults injected into a running stack, and the invariants checked after them',
     // A correctness soak over everything: the load generator and the test LLM it drives count too.
-    paths: [...PRODUCT, 'bench/chaos.ts', 'bench/support/', 'test/support/'],
+    paths: [
+      ...PRODUCT,
+      'bench/chaos.ts',
+      'bench/support/',
+      // The test support the soak drives (the scripted LLM, its clients); the docs test checks the list.
+      'test/support/chat-harness.ts',
+      'test/support/fake-openai.ts',
+      'test/support/stack-clients.ts',
+      'test/support/test-env.ts',
+    ],
     requiresQuiet: false,
   },
 ] as const satisfies readonly BenchmarkEntry[];

@@ -4,9 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Embedder } from '../../adapters/embed/embedder';
 import { createEmbedderRegistry } from '../../adapters/embed/embedder-registry';
-import { dropDatabase, ensureDatabase } from '../../adapters/postgres/ensure-database';
-import { migrate } from '../../adapters/postgres/migrate';
-import { createPool } from '../../adapters/postgres/pool';
 import type { BackfillPageResult } from '../../activities/reindex/backfill';
 import { backfillPage } from '../../activities/reindex/backfill';
 import type { LiveIndexDeps } from '../../activities/ingest/live-index';
@@ -15,6 +12,8 @@ import type { ChatHarness } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
+import { createOwnDatabase } from '../support/own-database';
+import { liveRegistryChunkIds } from '../support/registry-chunks';
 import { testConfig, uniqueName } from '../support/test-env';
 
 /**
@@ -26,24 +25,20 @@ import { testConfig, uniqueName } from '../support/test-env';
 describe('a backfill racing a document revision', () => {
   const tenant = newTenant();
   let config: MemflowConfig;
+  let database: Awaited<ReturnType<typeof createOwnDatabase>>;
   let harness: ChatHarness;
   let stores: StackClients;
   const target = `${uniqueName('race')}_target`;
 
   before(async () => {
-    const url = new URL(testConfig().postgres.url);
-    url.pathname = `/${uniqueName('race')}`;
+    database = await createOwnDatabase('race');
     config = testConfig({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       MEMFLOW_COLLECTION_PREFIX: uniqueName('race'),
       TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-race`,
       OPENAI_BASE_URL: '',
       OPENAI_API_KEY: '',
     });
-    await ensureDatabase(config.postgres.url);
-    const pool = createPool(config.postgres.url, 1);
-    await migrate(pool, config.paths.migrations);
-    await pool.end();
     harness = await startChatHarness(config);
     stores = await openStackClients(config);
     await ingestFor(harness, tenant, [
@@ -58,7 +53,7 @@ describe('a backfill racing a document revision', () => {
     }
     await stores.vectors.dropCollection(target).catch(() => undefined);
     await stores.close();
-    await dropDatabase(config.postgres.url);
+    await database.drop();
   });
 
   test('the superseded version it embedded is not left in the new collection', async () => {
@@ -110,14 +105,9 @@ describe('a backfill racing a document revision', () => {
       assert.ok(raced, 'the revision landed while the batch was embedded');
       assert.ok(page.processed > 0);
       const stored = await storedChunkIds(stores.vectors, target, tenant);
-      const { rows: live } = await stores.db.query<{ chunk_id: string }>(
-        `SELECT c.chunk_id FROM chunks c JOIN documents d USING (tenant, doc_id)
-         WHERE c.tenant = $1 AND c.version = d.live_version ORDER BY 1`,
-        [tenant],
-      );
       assert.deepEqual(
         stored,
-        live.map((r) => r.chunk_id),
+        await liveRegistryChunkIds(stores.db, tenant),
         'only chunks of live versions: none of the superseded version',
       );
     } finally {

@@ -18,6 +18,7 @@ import type { ChatHarness } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
+import { liveRegistryChunkIds } from '../support/registry-chunks';
 import { testConfig, uniqueName } from '../support/test-env';
 
 /** How long Milvus stays down during the ingest (issue 14: 30 s). */
@@ -127,13 +128,7 @@ describe('a Milvus restart under a running worker', () => {
 
       assert.equal(result.documentsDone, 16);
       assert.equal(result.failed, 0, JSON.stringify(result.failures));
-      const registry = (
-        await stores.db.query(
-          `SELECT c.chunk_id FROM chunks c JOIN documents d USING (tenant, doc_id)
-           WHERE c.tenant = $1 AND c.version = d.live_version ORDER BY 1`,
-          [tenant],
-        )
-      ).rows.map((r: { chunk_id: string }) => r.chunk_id);
+      const registry = await liveRegistryChunkIds(stores.db, tenant);
       const collection = (await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)))!;
       const stored = await storedChunkIds(stores.vectors, collection, tenant);
       assert.ok(registry.length > 17, 'every document has chunks');

@@ -5,8 +5,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Pool } from 'pg';
 import { liveAlias } from '../../adapters/milvus/collection-names';
-import { dropDatabase, ensureDatabase } from '../../adapters/postgres/ensure-database';
-import { migrate } from '../../adapters/postgres/migrate';
 import { createPool } from '../../adapters/postgres/pool';
 import { getReindex } from '../../adapters/postgres/reindex-control';
 import { startReindex } from '../../client/reindex';
@@ -19,6 +17,8 @@ import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-
 import { OutageTrigger, postgresOutage } from '../support/postgres-outage';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
+import { createOwnDatabase } from '../support/own-database';
+import { liveRegistryChunkIds } from '../support/registry-chunks';
 import { testConfig, uniqueName } from '../support/test-env';
 
 /** How long PostgreSQL refuses connections each time (issue 14: 30 s). */
@@ -41,50 +41,35 @@ describe('PostgreSQL refusing connections for 30 s', () => {
   const corpus = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-pg-refusal-'));
   const tenant = newTenant();
   let config: MemflowConfig;
-  let database: string;
+  let database: Awaited<ReturnType<typeof createOwnDatabase>>;
   let admin: Pool;
   let trigger: OutageTrigger;
   let harness: ChatHarness;
   let stores: StackClients;
-
-  const liveRegistryChunks = async (collectionTenant: string) =>
-    (
-      await stores.db.query(
-        `SELECT c.chunk_id FROM chunks c JOIN documents d USING (tenant, doc_id)
-         WHERE c.tenant = $1 AND c.version = d.live_version ORDER BY 1`,
-        [collectionTenant],
-      )
-    ).rows.map((r: { chunk_id: string }) => r.chunk_id);
 
   before(async () => {
     for (let i = 0; i < 6; i++) {
       const text = fs.readFileSync(path.join(CORPUS, 'orchard-beekeeping-notes.txt'), 'utf8');
       fs.writeFileSync(path.join(corpus, `notes-${i}.txt`), `${text}\n\nCopy ${i} of the orchard notes.\n`);
     }
-    const url = new URL(testConfig().postgres.url);
-    database = uniqueName('pgrefuse');
-    url.pathname = `/${database}`;
+    database = await createOwnDatabase('pgrefuse');
     config = testConfig({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       MEMFLOW_COLLECTION_PREFIX: uniqueName('pgrefuse'),
       TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-pgrefuse`,
       OPENAI_BASE_URL: '',
       OPENAI_API_KEY: '',
     });
-    await ensureDatabase(config.postgres.url);
-    const pool = createPool(config.postgres.url, 1);
-    await migrate(pool, config.paths.migrations);
-    await pool.end();
     // The run's own database: the outage must not end this connection.
     admin = createPool(testConfig().postgres.url, 1);
-    trigger = new OutageTrigger(postgresOutage(admin, database), OUTAGE_MS);
+    trigger = new OutageTrigger(postgresOutage(admin, database.name), OUTAGE_MS);
     harness = await startChatHarness(config, { interceptors: { activity: [trigger.interceptor] } });
     stores = await openStackClients(config);
     await ingestFor(harness, tenant, [path.join(CORPUS, 'aurora-kettle-warranty.md')]);
   });
   after(async () => {
     await trigger.settled().catch(() => undefined);
-    await postgresOutage(admin, database)
+    await postgresOutage(admin, database.name)
       .end()
       .catch(() => undefined);
     await harness.close();
@@ -93,7 +78,7 @@ describe('PostgreSQL refusing connections for 30 s', () => {
     }
     await stores.close();
     await admin.end();
-    await dropDatabase(config.postgres.url);
+    await database.drop();
     fs.rmSync(corpus, { recursive: true, force: true });
   });
 
@@ -134,7 +119,7 @@ describe('PostgreSQL refusing connections for 30 s', () => {
       );
       await trigger.settled();
 
-      const registry = await liveRegistryChunks(tenant);
+      const registry = await liveRegistryChunkIds(stores.db, tenant);
       const collection = (await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)))!;
       const stored = await storedChunkIds(stores.vectors, collection, tenant);
       assert.equal(new Set(stored).size, stored.length, 'no chunk id twice in Milvus');
@@ -199,7 +184,11 @@ describe('PostgreSQL refusing connections for 30 s', () => {
       for (const t of [tenant]) {
         const stored = await storedChunkIds(stores.vectors, alias!, t);
         assert.equal(new Set(stored).size, stored.length, 'no chunk id twice in the new collection');
-        assert.deepEqual(stored, await liveRegistryChunks(t), 'the new collection holds every live chunk once');
+        assert.deepEqual(
+          stored,
+          await liveRegistryChunkIds(stores.db, t),
+          'the new collection holds every live chunk once',
+        );
       }
     },
   );

@@ -21,6 +21,7 @@ import type { ChatHarness, ScriptedModel } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness, startScriptedModel } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
+import { liveRegistryChunkIds } from '../support/registry-chunks';
 import { testConfig, uniqueName } from '../support/test-env';
 
 /**
@@ -126,13 +127,7 @@ describe('a Temporal server killed mid-ingest', () => {
 
     assert.equal(result.documentsDone, 36);
     assert.equal(result.failed, 0, JSON.stringify(result.failures));
-    const registry = (
-      await stores.db.query(
-        `SELECT c.chunk_id FROM chunks c JOIN documents d USING (tenant, doc_id)
-         WHERE c.tenant = $1 AND c.version = d.live_version ORDER BY 1`,
-        [tenant],
-      )
-    ).rows.map((r: { chunk_id: string }) => r.chunk_id);
+    const registry = await liveRegistryChunkIds(stores.db, tenant);
     const collection = (await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)))!;
     const stored = await storedChunkIds(stores.vectors, collection, tenant);
     assert.ok(registry.length > 36, 'every document has chunks');
