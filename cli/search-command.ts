@@ -3,7 +3,7 @@ import { MemflowClient } from '../client/memflow-client';
 import type { SearchReply } from '../client/search';
 import { workflowUrl } from '../adapters/temporal/connection';
 import { checkInput } from '../contracts/input-issues';
-import { RRF_K, searchIndexInputSchema } from '../contracts/search';
+import { BM25_WEIGHT, DENSE_WEIGHT, DOCUMENT_SCORE_DECAY, RRF_K, searchIndexInputSchema } from '../contracts/search';
 import type { CliContext } from './main';
 import { VALUE, integerFlag, parseCommand, usageError } from './parse-command';
 import { cell, textTable } from './text-table';
@@ -15,7 +15,7 @@ const rank = (r: number | null) => (r === null ? '–' : String(r));
 /** The passages as a table: rank, score, each leg's rank, source, title, chunk id; then how to read it. */
 export function formatSearch(result: SearchReply, url: string): string {
   const retrieval = result.hybrid
-    ? `dense + BM25 fused by reciprocal rank fusion`
+    ? `dense + BM25 fused by weighted reciprocal rank fusion`
     : 'dense only (this collection has no BM25 leg)';
   const lines = [
     `${result.hits.length} passage(s) for tenant ${result.tenant}, as a chat turn retrieves them (limit ${result.limit})`,
@@ -42,8 +42,11 @@ export function formatSearch(result: SearchReply, url: string): string {
         new Set([0, 1, 2, 3]),
       ),
       '',
-      `  leg ranks count within each leg's first ${result.legDepth} (– : not among them)` +
-        (result.hybrid ? `; fused score = Σ 1/(${RRF_K} + leg rank)` : ''),
+      `  leg ranks count within each leg's first ${result.legDepth} (– : not among them); ` +
+        (result.hybrid
+          ? `fused score = ${DENSE_WEIGHT}/(${RRF_K} + dense rank) + ${BM25_WEIGHT}/(${RRF_K} + BM25 rank)`
+          : `score = ${DENSE_WEIGHT}/(${RRF_K} + dense rank)`),
+      `  grouped by document, documents ranked by Σ ${DOCUMENT_SCORE_DECAY}^i × their chunks' scores, best first`,
     );
   }
   if (result.memories.length > 0) lines.push(`  ${result.memories.length} long-term memory(ies) recalled with them`);

@@ -2,19 +2,50 @@ import { z } from 'zod';
 import { MAX_MESSAGE_CHARS } from './chat';
 import { tenantSchema } from './identifiers';
 
-/** Passages a chat turn retrieves (and hands the executor): what `memflow search` shows by default. */
-export const TURN_PASSAGE_LIMIT = 6;
+/**
+ * Passages a chat turn retrieves (and hands the executor): what `memflow search` shows by default.
+ * They cover the TURN_DOCUMENTS best documents (see `selectPassages`).
+ */
+export const TURN_PASSAGE_LIMIT = 8;
+/** Documents a turn's passages come from: each one's best chunk, then the first ones' second best. */
+export const TURN_DOCUMENTS = 5;
+/**
+ * How deep each leg of a search goes, whatever the passages asked for: they are taken from the top
+ * of this one fused ranking, so a turn's few and a 50-passage debugging search agree on the order.
+ */
+export const SEARCH_DEPTH = 50;
 /** The most passages one `searchIndex` run returns. */
 export const MAX_SEARCH_LIMIT = 50;
 /** A search query is bounded like a chat message (offline, a turn searches for the message itself). */
 export const MAX_SEARCH_QUERY_CHARS = MAX_MESSAGE_CHARS;
 
-/** Reciprocal rank fusion's constant: a hit's fused score is the sum over legs of 1/(RRF_K + its rank there). */
+/**
+ * Weighted reciprocal rank fusion of the dense and BM25 legs: a chunk's fused score is
+ * `DENSE_WEIGHT/(RRF_K + dense rank) + BM25_WEIGHT/(RRF_K + BM25 rank)` (a leg it is not in adds 0).
+ * The dense leg weighs more: on the PostgreSQL-manual question set (bench/questions) it finds the
+ * paraphrased questions' pages that BM25 cannot, and equal weights lost it the top rank.
+ */
 export const RRF_K = 60;
+export const DENSE_WEIGHT = 1.5;
+export const BM25_WEIGHT = 1;
+/**
+ * A document's score is its chunks' fused scores, best first, each worth DOCUMENT_SCORE_DECAY times
+ * the one before (Σ decay^i · score_i): a page that several chunks match ranks above one that a
+ * single chunk matches as well, without a long page winning by length alone.
+ */
+export const DOCUMENT_SCORE_DECAY = 0.7;
+
+/** A chunk's fused score from its ranks in the two legs (null: not among the leg's first SEARCH_DEPTH). */
+export function fusedScore(legs: LegRanks): number {
+  return (
+    (legs.dense === null ? 0 : DENSE_WEIGHT / (RRF_K + legs.dense)) +
+    (legs.bm25 === null ? 0 : BM25_WEIGHT / (RRF_K + legs.bm25))
+  );
+}
 
 /**
  * Where a hit stood in each leg of the search that found it, counted from 1 among the first N of
- * that leg (N: the search's depth, twice the passages asked for); null when it was not among them.
+ * that leg (N: the search's depth, SEARCH_DEPTH for a turn); null when it was not among them.
  * `bm25` is null for every hit of a dense-only collection (Milvus before 2.5 has no BM25).
  */
 export interface LegRanks {
@@ -50,7 +81,10 @@ export interface SearchIndexHit {
   docVersion: number;
   title: string;
   source: string;
-  /** The fused (RRF) score of a hybrid collection, the dense similarity of a dense-only one. */
+  /**
+   * The chunk's fused score, weighted RRF over its leg ranks (`fusedScore`; a dense-only collection
+   * has one leg). Hits come grouped by document, documents ranked by DOCUMENT_SCORE_DECAY.
+   */
   score: number;
   legs: LegRanks;
 }

@@ -1,12 +1,13 @@
 import type { MessageFilters } from '../../contracts/chat';
 import type { LegRanks } from '../../contracts/search';
-import { TURN_PASSAGE_LIMIT } from '../../contracts/search';
+import { SEARCH_DEPTH, TURN_PASSAGE_LIMIT, fusedScore } from '../../contracts/search';
 import type { ChunkFilter, SearchHit } from '../../adapters/milvus/vector-store';
 import { liveVersions } from '../../adapters/postgres/document-registry';
 import type { ChatDeps } from './chat-deps';
 import { recallMemories } from './memory-store';
 import type { PinnedIndex } from './pin-index';
 import { pinIndex } from './pin-index';
+import { selectPassages } from './select-passages';
 
 export interface RetrieveInput {
   tenant: string;
@@ -18,8 +19,8 @@ export interface RetrieveInput {
   /** Passages to return; a turn takes the default, TURN_PASSAGE_LIMIT. */
   limit?: number;
   /**
-   * Also report where each passage stood in the dense and BM25 legs (`memflow search`): one more
-   * search per leg, so a turn never asks. The passages are the same either way.
+   * Also report where each passage stood in the dense and BM25 legs (`memflow search`). The search
+   * is the same either way; a turn does not ask, to keep its history small.
    */
   legRanks?: boolean;
 }
@@ -61,12 +62,12 @@ function combineFilters(filters: MessageFilters | undefined, planSources: string
 /**
  * Pins the live collection, embeds the plan's queries (through the query-embedding cache), searches
  * the pinned collection for this tenant only (the filter is built by code, never by the model),
- * fuses dense and BM25 results, keeps only the live version of each document and recalls long-term
- * memories.
+ * dense and BM25 legs SEARCH_DEPTH deep and fused, keeps only the live version of each document,
+ * takes the passages from the top of that one ranking spread across documents (`selectPassages`)
+ * and recalls long-term memories.
  */
 export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Promise<RetrieveResult> {
   const limit = input.limit ?? TURN_PASSAGE_LIMIT;
-  const depth = limit * 2;
   const index = await pinIndex(deps);
   const embedder = await deps.embedders.get(index.identity.model);
   const vectors = await deps.queryCache.getOrEmbed(embedder, input.queries);
@@ -78,32 +79,32 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
       tenant: input.tenant,
       vector: vectors[i]!,
       identity: embedder.identity,
-      limit: depth,
+      limit: Math.max(SEARCH_DEPTH, limit),
       filter,
       hybridText: query,
-      ...(input.legRanks ? { legRanks: true } : {}),
     });
-    for (const hit of hits) {
+    for (const found of hits) {
+      // Ranked by the fused score of its leg ranks, also on a dense-only collection (one leg), so
+      // documents are scored alike whatever the collection holds. With several queries, a chunk
+      // counts at its best.
+      const hit = found.legs ? { ...found, score: fusedScore(found.legs) } : found;
       const seen = best.get(hit.id);
       if (!seen || seen.score < hit.score) best.set(hit.id, hit);
     }
   }
   const live = await liveVersions(deps.db, input.tenant, [...new Set([...best.values()].map((h) => h.docId))]);
-  const passages = [...best.values()]
-    .filter((h) => live.get(h.docId) === h.docVersion && h.tenant === input.tenant)
-    .sort((a, b) => b.score - a.score)
-    .slice(0, limit)
-    .map((h) => ({
-      chunkId: h.id,
-      docId: h.docId,
-      docVersion: h.docVersion,
-      title: h.title,
-      source: h.source,
-      score: h.score,
-      ...(input.legRanks && h.legs ? { legs: h.legs } : {}),
-    }));
+  const candidates = [...best.values()].filter((h) => live.get(h.docId) === h.docVersion && h.tenant === input.tenant);
+  const passages = selectPassages(candidates, limit).map((h) => ({
+    chunkId: h.id,
+    docId: h.docId,
+    docVersion: h.docVersion,
+    title: h.title,
+    source: h.source,
+    score: h.score,
+    ...(input.legRanks && h.legs ? { legs: h.legs } : {}),
+  }));
   const memories = input.queries[0] ? await recallMemories(deps, input.tenant, input.queries[0]) : [];
   if (!input.legRanks) return { index, passages, memories };
   const hybrid = (await deps.vectors.describeCollection(index.collection))?.hybrid ?? false;
-  return { index, passages, memories, search: { hybrid, legDepth: depth } };
+  return { index, passages, memories, search: { hybrid, legDepth: SEARCH_DEPTH } };
 }

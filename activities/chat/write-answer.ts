@@ -22,8 +22,9 @@ export interface WrittenAnswer {
   usage: Usage;
 }
 
-const EXECUTOR_PROMPT = `You answer the user's question from the numbered passages below. Cite every claim that comes from a
-passage with its marker, e.g. [1] or [2][3]. If the passages do not contain the answer, say so plainly.
+const EXECUTOR_PROMPT = `You answer the user's question from the numbered passages below, which come most relevant first,
+grouped by document. Cite every claim that comes from a passage with its marker, e.g. [1] or [2][3], and cite
+only passages that support what you say. If the passages do not contain the answer, say so plainly.
 Use the remembered facts and the tool result when they are relevant. Be concise.`;
 
 /** Citations for the markers the answer actually uses, in marker order. */
@@ -56,7 +57,12 @@ export async function writeAnswer(deps: ChatDeps, input: WriteAnswerInput): Prom
   if (!deps.llm) {
     const extractive = extractiveAnswer({
       question: input.question,
-      passages: passages.map((p) => ({ id: p.chunkId, text: texts.get(p.chunkId)!, title: p.title })),
+      passages: passages.map((p) => ({
+        id: p.chunkId,
+        text: texts.get(p.chunkId)!,
+        title: p.title,
+        document: p.docId,
+      })),
     });
     const answer = [toolLine, extractive.text].filter(Boolean).join('\n');
     return {

@@ -1,6 +1,7 @@
 /**
- * The answerer used when no language model is configured: it quotes the retrieved sentences that
- * share the most (rare) terms with the question and says plainly that it is extractive.
+ * The answerer used when no language model is configured: for each retrieved document, best first,
+ * it quotes the sentence of its passages that shares the most (rare) terms with the question, and
+ * says plainly that it is extractive.
  */
 
 export const EXTRACTIVE_LABEL = 'Extractive answer (no language model configured):';
@@ -9,6 +10,8 @@ export interface Passage {
   id: string;
   text: string;
   title?: string;
+  /** The document the passage comes from (passages of one document share it); default: its id. */
+  document?: string;
 }
 
 export interface PassageCitation {
@@ -25,10 +28,10 @@ export interface ExtractiveAnswer {
 
 export interface ExtractiveAnswerInput {
   question: string;
-  /** In retrieval order, best first. */
+  /** In retrieval order, best first (a turn's come grouped by document, best document first). */
   passages: Passage[];
-  /** At most this many sentences (2–4 are kept when that many match). */
-  maxSentences?: number;
+  /** At most this many documents are quoted, one sentence each (default 5). */
+  maxDocuments?: number;
 }
 
 interface Sentence {
@@ -75,9 +78,14 @@ function clip(sentence: string): string {
   return sentence.length > 300 ? `${sentence.slice(0, 297).trimEnd()}…` : sentence;
 }
 
-/** Builds an answer from the 2–4 passage sentences most relevant to the question, citing each. */
+/**
+ * Builds an answer from the retrieved documents in retrieval order: for each, the sentence of its
+ * passages that best matches the question (rare shared terms, short sentences preferred), cited
+ * with that passage's marker. A document none of whose sentences shares a term with the question is
+ * left out; if that leaves nothing, the answer says so and quotes the top passage's opening.
+ */
 export function extractiveAnswer(input: ExtractiveAnswerInput): ExtractiveAnswer {
-  const maxSentences = Math.max(1, input.maxSentences ?? 4);
+  const maxDocuments = Math.max(1, input.maxDocuments ?? 5);
   const { passages } = input;
   if (passages.length === 0) {
     return { text: `${EXTRACTIVE_LABEL} no passages were retrieved for this question.`, citations: [] };
@@ -97,25 +105,24 @@ export function extractiveAnswer(input: ExtractiveAnswerInput): ExtractiveAnswer
       return [t, Math.log(1 + sentences.length / (1 + df))];
     }),
   );
-  const scored = sentences
-    .map((s, order) => {
-      const overlap = questionTerms.reduce((sum, t) => sum + (s.terms.has(t) ? (idf.get(t) ?? 0) : 0), 0);
-      const lengthPenalty = 1 / (1 + 0.02 * Math.max(0, s.length - 25));
-      return { ...s, order, score: overlap * lengthPenalty };
-    })
-    .filter((s) => s.score > 0)
-    .sort((a, b) => b.score - a.score || a.order - b.order);
+  const scored = sentences.map((s, order) => {
+    const overlap = questionTerms.reduce((sum, t) => sum + (s.terms.has(t) ? (idf.get(t) ?? 0) : 0), 0);
+    const lengthPenalty = 1 / (1 + 0.02 * Math.max(0, s.length - 25));
+    return { ...s, order, score: overlap * lengthPenalty };
+  });
 
+  const documentOf = (passage: number) => passages[passage]?.document ?? passages[passage]?.id ?? '';
+  const documents = [...new Set(passages.map((_, i) => documentOf(i)))];
   const chosen: typeof scored = [];
   const seen = new Set<string>();
-  const best = scored[0]?.score ?? 0;
-  for (const s of scored) {
-    if (chosen.length >= maxSentences) break;
-    if (chosen.length >= 2 && s.score < 0.35 * best) break;
-    const key = s.text.toLowerCase();
-    if (seen.has(key)) continue;
-    seen.add(key);
-    chosen.push(s);
+  for (const document of documents) {
+    if (chosen.length >= maxDocuments) break;
+    const best = scored
+      .filter((s) => s.score > 0 && documentOf(s.passage) === document && !seen.has(s.text.toLowerCase()))
+      .sort((a, b) => b.score - a.score || a.order - b.order)[0];
+    if (!best) continue;
+    seen.add(best.text.toLowerCase());
+    chosen.push(best);
   }
 
   if (chosen.length === 0) {

@@ -1,9 +1,9 @@
 import type { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
-import { MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { Mutex } from 'async-mutex';
 import { MemflowError } from '../../contracts/errors';
 import { assertTenant } from '../../contracts/identifiers';
-import { RRF_K } from '../../contracts/search';
+import { BM25_FLOOR, DENSE_FLOOR, aboveFloor, fuseLegs } from './fuse-legs';
 import { buildFilter, literal } from './milvus-filter';
 import {
   HYBRID_PROPERTY,
@@ -418,108 +418,52 @@ export class MilvusVectorStore implements VectorStore {
     const consistency = this.searchConsistency(info.name);
     const annParams = this.options.flavor === 'lite' ? undefined : { ef: Math.max(SEARCH_EF, request.limit) };
     const hybridText = info.hybrid && request.hybridText ? request.hybridText : undefined;
-    const run = (): Promise<{ status: unknown; results: unknown }> =>
-      hybridText !== undefined
-        ? this.client.search({
-            collection_name: info.name,
-            data: [
-              {
-                data: request.vector,
-                anns_field: 'vector',
-                params: { metric_type: info.identity.metric, ...annParams },
-                expr: filter,
-              },
-              { data: hybridText, anns_field: 'sparse', params: { metric_type: 'BM25' }, expr: filter },
-            ],
-            rerank: RRFRanker(RRF_K),
-            filter,
-            limit: request.limit,
-            output_fields: outputFields,
-            ...consistency,
-          })
-        : this.client.search({
-            collection_name: info.name,
-            data: [request.vector],
-            anns_field: 'vector',
-            metric_type: info.identity.metric,
-            ...(annParams && { params: annParams }),
-            filter,
-            limit: request.limit,
-            output_fields: outputFields,
-            ...consistency,
-          });
-    const [reply, legs] = await Promise.all([
-      this.loaded(info.name, () => this.call('search', run)),
-      request.legRanks && hybridText !== undefined
-        ? this.legRankings(info, { ...request, hybridText }, { filter, consistency, annParams })
-        : undefined,
-    ]);
-    const rows = reply.results as unknown as Record<string, unknown>[];
-    const hits: SearchHit[] = rows.map((h) => ({ ...fromEntity(h), score: Number(h.score) }));
-    if (!request.legRanks) return hits;
-    // A dense-only search is its one leg: a hit's rank there is its position.
-    return hits.map((h, i) => ({
-      ...h,
-      legs: legs
-        ? { dense: legs.dense.get(h.id) ?? null, bm25: legs.bm25.get(h.id) ?? null }
-        : { dense: i + 1, bm25: null },
-    }));
-  }
-
-  /**
-   * Each leg of a hybrid search run on its own, with the filter and depth the fused search gives
-   * it (the SDK sends the request's limit as every leg's limit): the ranks reciprocal rank fusion
-   * combined, so `1/(RRF_K + dense) + 1/(RRF_K + bm25)` is a hit's fused score. Only for `legRanks`.
-   */
-  private async legRankings(
-    info: CollectionInfo,
-    request: SearchRequest & { hybridText: string },
-    fused: {
-      filter: string;
-      consistency: { consistency_level?: ConsistencyLevelEnum };
-      annParams: { ef: number } | undefined;
-    },
-  ): Promise<{ dense: Map<string, number>; bm25: Map<string, number> }> {
-    const { filter, consistency, annParams } = fused;
+    const leg = async (name: string, run: () => Promise<{ status: unknown; results: unknown }>) => {
+      const reply = await this.loaded(info.name, () => this.call(name, run));
+      const rows = reply.results as unknown as Record<string, unknown>[];
+      return rows.map((h) => ({ ...fromEntity(h), score: Number(h.score) }));
+    };
     const common = {
       collection_name: info.name,
       filter,
       limit: request.limit,
-      output_fields: ['id', 'tenant'],
+      output_fields: outputFields,
       ...consistency,
     };
-    const leg = async (name: string, run: () => Promise<{ status: unknown; results: unknown }>) => {
-      const reply = await this.loaded(info.name, () => this.call(name, run));
-      const rows = this.ownHits(
-        request.tenant,
-        (reply.results as unknown as Record<string, unknown>[]).map((r) => ({
-          id: String(r.id),
-          tenant: String(r.tenant),
-        })),
-      );
-      return new Map(rows.map((r, i) => [r.id, i + 1]));
-    };
-    const [dense, bm25] = await Promise.all([
-      leg('search (dense leg)', () =>
-        this.client.search({
-          ...common,
-          data: [request.vector],
-          anns_field: 'vector',
-          metric_type: info.identity.metric,
-          params: { metric_type: info.identity.metric, ...annParams },
-        }),
-      ),
+    const dense = leg('search', () =>
+      this.client.search({
+        ...common,
+        data: [request.vector],
+        anns_field: 'vector',
+        metric_type: info.identity.metric,
+        ...(annParams && { params: annParams }),
+      }),
+    );
+    const higherIsBetter = info.identity.metric !== 'L2';
+    if (hybridText === undefined) {
+      // A dense-only search is its one leg: a hit's rank there is its position. A retrieval search
+      // (hybridText given) on a collection without BM25 keeps the leg's relative floor too.
+      const hits = request.hybridText ? aboveFloor(await dense, DENSE_FLOOR, higherIsBetter) : await dense;
+      return hits.map((h, i) => ({ ...h, legs: { dense: i + 1, bm25: null } }));
+    }
+    // Both legs at the request's depth, fused here (weighted RRF, contracts/search.ts) rather than by
+    // Milvus's RRFRanker, which weighs the legs alike: the weights come from the retrieval question set.
+    const [denseHits, bm25Hits] = await Promise.all([
+      dense,
       leg('search (BM25 leg)', () =>
         this.client.search({
           ...common,
-          data: [request.hybridText],
+          data: [hybridText],
           anns_field: 'sparse',
           metric_type: 'BM25',
           params: { metric_type: 'BM25' },
         }),
       ),
     ]);
-    return { dense, bm25 };
+    return fuseLegs(aboveFloor(denseHits, DENSE_FLOOR, higherIsBetter), aboveFloor(bm25Hits, BM25_FLOOR, true)).slice(
+      0,
+      request.limit,
+    );
   }
 
   async query(

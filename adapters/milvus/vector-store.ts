@@ -40,19 +40,18 @@ export interface SearchRequest {
   identity: EmbeddingIdentity;
   limit: number;
   filter?: ChunkFilter;
-  /** When set and the collection supports it, a BM25 sparse search is fused with the dense one (RRF). */
+  /**
+   * When set and the collection supports it, a BM25 sparse search of this text runs beside the dense
+   * one, both `limit` deep, and the two are fused (weighted RRF, `fusedScore` in contracts/search.ts).
+   */
   hybridText?: string;
   includeText?: boolean;
-  /**
-   * Also say where each hit stood in each leg (`SearchHit.legs`), for tools that debug retrieval:
-   * each leg is searched once more on its own, with the same filter and depth. A turn never asks.
-   */
-  legRanks?: boolean;
 }
 
 export interface SearchHit extends ChunkMeta {
+  /** The fused score of a hybrid search, the dense similarity of a dense-only one. */
   score: number;
-  /** Only when the request asked for `legRanks`. */
+  /** Where the hit stood in each leg (a dense-only search is its one leg); set on every search hit. */
   legs?: LegRanks;
 }
 

@@ -8,7 +8,7 @@ import type { ChunkRow } from '../../adapters/milvus/vector-store';
 import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { loadConfig } from '../../config/config';
 import { MemflowError } from '../../contracts/errors';
-import { RRF_K } from '../../contracts/search';
+import { BM25_WEIGHT, DENSE_WEIGHT, RRF_K } from '../../contracts/search';
 import { ensureStackInstalled } from '../../devstack/install';
 import { startMilvus, stopMilvus } from '../../devstack/milvus-server';
 import { freePort } from '../../devstack/net';
@@ -143,7 +143,7 @@ describe('MilvusVectorStore against the real server', () => {
     await store.dropCollection(name);
   });
 
-  test('legRanks: the same hits, each with its rank in the dense and BM25 legs that RRF fused', async () => {
+  test('a hybrid search fuses its two legs by weighted RRF; every hit says where it stood in each', async () => {
     const name = uniqueName('legs');
     await store.createCollection(name, MINI);
     const words = ['vacuum', 'kettle', 'ferry', 'orchard', 'warranty', 'index', 'lock', 'hive'];
@@ -159,41 +159,50 @@ describe('MilvusVectorStore against the real server', () => {
       tenant: 'acme',
       vector: unit(5),
       identity: MINI,
-      limit: 8,
+      // Deep enough for both legs' every hit: nothing is cut off, so each leg can be checked whole.
+      limit: 24,
       hybridText: 'kettle warranty',
     };
-    const plain = await store.search(request);
-    const explained = await store.search({ ...request, legRanks: true });
-    assert.ok(
-      plain.every((h) => h.legs === undefined),
-      'a search that does not ask gets no leg ranks',
-    );
-    assert.deepEqual(
-      explained.map(({ legs: _legs, ...hit }) => hit),
-      plain,
-      'asking for leg ranks changes nothing else',
-    );
-    if (explained.every((h) => h.legs!.bm25 === null)) {
-      // Milvus 2.3 (standalone) has no BM25: the search is the dense leg alone, ranked 1..n.
-      assert.equal(testConfig().milvus.flavor, 'standalone', 'only the Milvus 2.3 standalone lacks BM25');
-      assert.deepEqual(
-        explained.map((h) => h.legs),
-        explained.map((_, i) => ({ dense: i + 1, bm25: null })),
-      );
-      return;
-    }
-    for (const hit of explained) {
-      const { dense, bm25 } = hit.legs!;
-      assert.ok(dense !== null || bm25 !== null, `${hit.id} came from at least one leg`);
-      const fused = (dense === null ? 0 : 1 / (RRF_K + dense)) + (bm25 === null ? 0 : 1 / (RRF_K + bm25));
-      assert.ok(Math.abs(hit.score - fused) < 1e-5, `${hit.id}: score ${hit.score}, RRF of ${dense}/${bm25} ${fused}`);
-    }
-    assert.ok(explained.some((h) => h.legs!.bm25 === 1) && explained.some((h) => h.legs!.dense === 1));
-    const denseOnly = await store.search({ ...request, hybridText: undefined, legRanks: true });
+    const hybrid = await store.search(request);
+    const denseOnly = await store.search({ ...request, hybridText: undefined });
     assert.deepEqual(
       denseOnly.map((h) => h.legs),
       denseOnly.map((_, i) => ({ dense: i + 1, bm25: null })),
       'a dense-only search is its own one leg',
+    );
+    if (hybrid.every((h) => h.legs!.bm25 === null)) {
+      // Milvus 2.3 (standalone) has no BM25: the search is the dense leg alone.
+      assert.equal(testConfig().milvus.flavor, 'standalone', 'only the Milvus 2.3 standalone lacks BM25');
+      // The dense leg alone, down to its relative floor (fuse-legs.ts).
+      assert.ok(hybrid.length >= 1);
+      assert.deepEqual(hybrid, denseOnly.slice(0, hybrid.length));
+      return;
+    }
+    assert.ok(hybrid.length <= request.limit);
+    for (const hit of hybrid) {
+      const { dense, bm25 } = hit.legs!;
+      assert.ok(dense !== null || bm25 !== null, `${hit.id} came from at least one leg`);
+      const fused =
+        (dense === null ? 0 : DENSE_WEIGHT / (RRF_K + dense)) + (bm25 === null ? 0 : BM25_WEIGHT / (RRF_K + bm25));
+      assert.ok(Math.abs(hit.score - fused) < 1e-9, `${hit.id}: score ${hit.score}, weighted RRF of ${dense}/${bm25}`);
+    }
+    assert.deepEqual(
+      hybrid.map((h) => h.score),
+      hybrid.map((h) => h.score).sort((a, b) => b - a),
+      'best first',
+    );
+    // The dense leg is the dense-only search (down to its floor): the same chunks, ranked 1..n.
+    const denseLeg = hybrid.filter((h) => h.legs!.dense !== null);
+    assert.deepEqual(
+      denseLeg.map((h) => h.legs!.dense).sort((a, b) => a! - b!),
+      denseLeg.map((_, i) => i + 1),
+    );
+    assert.deepEqual(new Set(denseLeg.map((h) => h.id)), new Set(denseOnly.slice(0, denseLeg.length).map((h) => h.id)));
+    assert.ok(hybrid.some((h) => h.legs!.bm25 === 1) && hybrid.some((h) => h.legs!.dense === 1));
+    assert.notDeepEqual(
+      hybrid.map((h) => h.id),
+      denseOnly.map((h) => h.id),
+      'the BM25 leg moves hits',
     );
     await store.dropCollection(name);
   });

@@ -11,7 +11,7 @@ import { MemflowError } from '../../contracts/errors';
 import type { RetrievalQuestion } from '../../contracts/retrieval-questions';
 import type { SearchIndexResult } from '../../contracts/search';
 import type { EvaluationOutput } from '../../cli/format-retrieval-evaluation';
-import { RRF_K } from '../../contracts/search';
+import { BM25_WEIGHT, DENSE_WEIGHT, RRF_K, SEARCH_DEPTH, TURN_PASSAGE_LIMIT } from '../../contracts/search';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-harness';
@@ -111,14 +111,14 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
     const result = JSON.parse(run.stdout) as SearchJson;
     assert.equal(result.hits[0]?.chunkId, expected, `first hit: ${JSON.stringify(result.hits[0])}`);
     assert.equal(result.hits[0]?.source, q.file);
-    assert.equal(result.limit, 6, "a turn's passages by default");
-    assert.ok(result.hits.length > 1 && result.hits.length <= 6);
+    assert.equal(result.limit, TURN_PASSAGE_LIMIT, "a turn's passages by default");
+    assert.ok(result.hits.length > 1 && result.hits.length <= TURN_PASSAGE_LIMIT);
     assert.deepEqual(
       result.hits.map((h) => h.rank),
       result.hits.map((_, i) => i + 1),
     );
     assert.equal(result.hybrid, true, 'milvus-lite fuses BM25 with the dense leg');
-    assert.equal(result.legDepth, 12);
+    assert.equal(result.legDepth, SEARCH_DEPTH);
     // The live collection of this file's prefix (its version number comes from the run's database).
     assert.equal(result.collection, await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)));
     assert.match(result.collection, /_chunks_all_minilm_l6_v2_v\d+$/);
@@ -128,9 +128,19 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
       const { dense, bm25 } = h.legs;
       assert.ok(dense === null || (dense >= 1 && dense <= result.legDepth));
       assert.ok(bm25 === null || (bm25 >= 1 && bm25 <= result.legDepth));
-      const fused = (dense === null ? 0 : 1 / (RRF_K + dense)) + (bm25 === null ? 0 : 1 / (RRF_K + bm25));
-      assert.ok(Math.abs(h.score - fused) < 1e-5, `${h.chunkId}: fused ${h.score} is RRF of its leg ranks (${fused})`);
+      const fused =
+        (dense === null ? 0 : DENSE_WEIGHT / (RRF_K + dense)) + (bm25 === null ? 0 : BM25_WEIGHT / (RRF_K + bm25));
+      assert.ok(
+        Math.abs(h.score - fused) < 1e-9,
+        `${h.chunkId}: ${h.score} is the weighted RRF of its legs (${fused})`,
+      );
     }
+    // Grouped by document: once a document's passages end, it does not come back.
+    const order = result.hits.map((h) => h.docId);
+    assert.deepEqual(
+      order,
+      [...new Set(order)].flatMap((d) => order.filter((x) => x === d)),
+    );
 
     // A turn for the same question (offline: the planner searches for the question itself) cites
     // only passages the search shows.
@@ -278,7 +288,7 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
     assert.equal(json.code, 0, json.stderr);
     const e = JSON.parse(json.stdout) as EvaluationOutput;
     assert.equal(e.questions, 4);
-    assert.deepEqual([e.depth, e.turnLimit], [50, 6]);
+    assert.deepEqual([e.depth, e.turnLimit], [50, TURN_PASSAGE_LIMIT]);
     assert.equal(e.baselineSource, 'registry');
     assert.equal(e.baselineDocuments, 6, "the BM25 baseline ranks the tenant's six documents");
     assert.deepEqual(e.answerKinds, { llm: 0, extractive: 4 }, 'offline, the turns answer extractively');

@@ -42,12 +42,38 @@ describe('extractiveAnswer', () => {
     assert.ok(!answer.text.includes('[1]'), 'the WAL passage does not answer this');
   });
 
-  it('keeps 2–4 sentences and cites each one', () => {
+  it('quotes one sentence per matching document, in retrieval order, and cites each one', () => {
     const answer = extractiveAnswer({ question: 'How do vacuum, autovacuum and indexes help the database?', passages });
-    const sentences = answer.text.slice(EXTRACTIVE_LABEL.length).match(/\[\d+\]/g) ?? [];
-    assert.ok(sentences.length >= 2 && sentences.length <= 4, answer.text);
-    const markers = new Set(answer.citations.map((c) => `[${c.marker}]`));
-    for (const m of sentences) assert.ok(markers.has(m), `${m} has a citation`);
+    const markers = answer.text.slice(EXTRACTIVE_LABEL.length).match(/\[\d+\]/g) ?? [];
+    assert.deepEqual(markers, ['[2]', '[3]'], 'the WAL passage shares no term; the other two in their order');
+    assert.deepEqual(
+      answer.citations.map((c) => c.marker),
+      [2, 3],
+    );
+  });
+
+  it("passages of one document give one sentence: that document's best", () => {
+    const grouped = [
+      { id: 'vac#1', document: 'vacuum', text: 'Vacuuming is routine maintenance work for every table.' },
+      { id: 'vac#2', document: 'vacuum', text: 'VACUUM reclaims storage occupied by dead tuples in the table.' },
+      { id: 'idx#1', document: 'indexes', text: 'Dead tuples also leave index entries behind until the next VACUUM.' },
+    ];
+    const answer = extractiveAnswer({ question: 'What does VACUUM reclaim from dead tuples?', passages: grouped });
+    assert.match(answer.text, /VACUUM reclaims storage occupied by dead tuples in the table\. \[2\] Dead tuples also/);
+    assert.ok(!answer.text.includes('[1]'), "the vacuum document's weaker sentence is not quoted too");
+    assert.deepEqual(
+      answer.citations.map((c) => c.passageId),
+      ['vac#2', 'idx#1'],
+    );
+    const one = extractiveAnswer({
+      question: 'What does VACUUM reclaim from dead tuples?',
+      passages: grouped,
+      maxDocuments: 1,
+    });
+    assert.deepEqual(
+      one.citations.map((c) => c.passageId),
+      ['vac#2'],
+    );
   });
 
   it('says so when no passage was retrieved or none matches', () => {

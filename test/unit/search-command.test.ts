@@ -50,7 +50,11 @@ describe('formatSearch', () => {
     );
     assert.match(lines[header + 3]!, /^\s+2\s+0\.0159\s+3\s+–\s+ferry\.html\s+Ferry\s+d2:1:3:bb$/);
     assert.ok(!lines.join('\n').includes('\u001b'), 'control characters never reach the terminal');
-    assert.match(lines.join('\n'), /first 12 \(– : not among them\); fused score = Σ 1\/\(60 \+ leg rank\)/);
+    assert.match(
+      lines.join('\n'),
+      /first 12 \(– : not among them\); fused score = 1\.5\/\(60 \+ dense rank\) \+ 1\/\(60 \+ BM25 rank\)/,
+    );
+    assert.match(lines.join('\n'), /grouped by document, documents ranked by Σ 0\.7\^i × their chunks' scores/);
     assert.ok(lines.includes('  http://ui/w'));
   });
 
@@ -61,6 +65,7 @@ describe('formatSearch', () => {
     );
     assert.match(dense, /dense only \(this collection has no BM25 leg\)/);
     assert.match(dense, /^rank\s+score\s+dense rank/m);
+    assert.match(dense, /score = 1\.5\/\(60 \+ dense rank\)/);
     assert.match(dense, /\s+1\s+n\/a\s+ferry\.html/);
     assert.match(formatSearch({ ...reply, hits: [] }, 'u'), /No passages: tenant acme holds no document that matches/);
   });
