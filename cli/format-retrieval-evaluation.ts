@@ -1,6 +1,6 @@
 import type { RankingName, RetrievalEvaluation } from '../evaluation/evaluate-retrieval';
 import { RANKINGS, missedQuestions } from '../evaluation/evaluate-retrieval';
-import { retrievalTableRows } from '../evaluation/retrieval-metrics';
+import { retrievalTableRows } from '../contracts/retrieval-metrics';
 import { cell, textTable } from './text-table';
 
 export interface EvaluationOutput extends RetrievalEvaluation {

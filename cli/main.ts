@@ -33,8 +33,10 @@ Usage:
   memflow eval retrieval --tenant T --questions FILE.jsonl [--manual DIR] [--record] [--json]
                                     recall@1/5/10 and MRR@10 of the engine, a turn's passages and its
                                     citations beside BM25, per kind of question, and the misses
-  memflow reindex start --model M | status | pause|resume|cancel|rollback <target_version>
-                                    re-embed every chunk with another model, with zero-downtime cutover
+  memflow reindex start --model M [--questions FILE.jsonl --questions-tenant T] | status |
+                 pause|resume|cancel|rollback <target_version>
+                                    re-embed every chunk with another model, with zero-downtime cutover;
+                                    with --questions, refused if it retrieves worse on them (recall@5)
   memflow bench <name> [options]    run a benchmark from bench/: turn-overhead, latency-budget,
                                     turn-throughput, search, ingest, memory, reindex-search, embed-thread
   memflow bench report [--check] [--json]

@@ -8,8 +8,14 @@ import type { MemflowConfig } from '../config/config';
 import { MemflowError, errorMessage } from '../contracts/errors';
 import { getEmbeddingModel, localModelProblems } from '../adapters/embed/embedding-models';
 import { MemflowState, MemflowTargetVersion } from '../contracts/search-attributes';
-import type { ReindexOptions, ReindexStatusView } from '../contracts/reindex';
-import { FINAL_REINDEX_STATUSES, reindexOptionsSchema, targetVersionSchema } from '../contracts/reindex';
+import type { ReindexOptions, ReindexQuestionSet, ReindexStatusView } from '../contracts/reindex';
+import {
+  FINAL_REINDEX_STATUSES,
+  reindexOptionsSchema,
+  reindexQuestionSetSchema,
+  targetVersionSchema,
+} from '../contracts/reindex';
+import type { z } from 'zod';
 import { parseInput } from '../contracts/identifiers';
 import {
   cancelSignal,
@@ -29,15 +35,25 @@ export interface StartReindexResult {
 }
 
 /**
- * `memflow reindex start`: validates the model (configured, installed, dimension known) before
- * writing anything, inserts the `reindex_control` row and starts its saga. Exactly one saga per
- * target version: a second request, concurrent or later, gets the existing run.
+ * `memflow reindex start`: validates the model (configured, installed, dimension known), the
+ * options and the question set before writing anything (`INVALID_INPUT`), inserts the
+ * `reindex_control` row and starts its saga. Exactly one saga per target version: a second
+ * request, concurrent or later, gets the existing run (and the question set it was started with).
+ *
+ * `questionSet`: retrieval questions (`contracts/retrieval-questions.ts`, `fact` and `topic` are
+ * dropped) about one tenant's documents, passed to the saga as data; its validation gate refuses the
+ * cutover when the new version's recall@5 on them is below the serving one's (minus `recallTolerance`).
  */
 export async function startReindex(
   client: Client,
   config: MemflowConfig,
   db: Pool,
-  request: { model: string; targetVersion?: string; options?: ReindexOptions },
+  request: {
+    model: string;
+    targetVersion?: string;
+    options?: ReindexOptions;
+    questionSet?: z.input<typeof reindexQuestionSetSchema>;
+  },
 ): Promise<StartReindexResult> {
   const spec = getEmbeddingModel(request.model); // MODEL_UNKNOWN: not configured
   const problems =
@@ -50,6 +66,10 @@ export async function startReindex(
   }
   const targetVersion = parseInput(targetVersionSchema, request.targetVersion ?? spec.model, 'target version');
   const options = parseInput(reindexOptionsSchema, request.options ?? {}, 're-embed options');
+  const questionSet: ReindexQuestionSet | undefined =
+    request.questionSet === undefined
+      ? undefined
+      : parseInput(reindexQuestionSetSchema, request.questionSet, 'question set');
   const existing = await activeReindex(db, targetVersion);
   if (!existing) {
     const live = await liveIndex(db);
@@ -72,7 +92,15 @@ export async function startReindex(
       taskQueue: config.temporal.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ reindexId: row.id, targetVersion, model: spec.model, options: row.options as ReindexOptions }],
+      args: [
+        {
+          reindexId: row.id,
+          targetVersion,
+          model: spec.model,
+          options: row.options as ReindexOptions,
+          ...(questionSet ? { questionSet } : {}),
+        },
+      ],
       typedSearchAttributes: [
         { key: MemflowTargetVersion, value: targetVersion },
         { key: MemflowState, value: 'requested' },

@@ -1,5 +1,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import { tenantSchema } from './identifiers';
+import type { QuestionKind } from './retrieval-questions';
+import { retrievalQuestionSchema } from './retrieval-questions';
 
 /** The saga's steps, in order. */
 export type ReindexStep = 'create' | 'dual-write' | 'backfill' | 'validate' | 'cutover' | 'finish' | 'drop';
@@ -90,6 +93,44 @@ export const reindexOptionsSchema = z
   })
   .strict() satisfies z.ZodType<ReindexOptions>;
 
+/** Questions a gate's question set may hold: each costs two embeddings and two searches. */
+export const MAX_GATE_QUESTIONS = 500;
+/** Its size as JSON, in characters: it travels in the saga's input and the gate's (payloads warn at 256 KB). */
+export const MAX_GATE_QUESTION_SET_CHARS = 192 * 1024;
+
+/**
+ * A question of a set (`contracts/retrieval-questions.ts`) as the gate needs it: `fact` and `topic`
+ * are dropped on the way in, so a whole question file can be passed as it was parsed.
+ */
+export const gateQuestionSchema = retrievalQuestionSchema
+  .pick({ id: true, question: true, expected: true, kind: true })
+  .strip();
+export type GateQuestion = z.infer<typeof gateQuestionSchema>;
+
+/**
+ * A retrieval question set the validation gate scores the old and the new version on, as data (the
+ * worker never reads a file a caller names): the cutover is refused when the new version's
+ * page-level recall@5 is lower than the old one's by more than `recallTolerance` (default 0).
+ */
+export const reindexQuestionSetSchema = z
+  .object({
+    /** Whose documents the questions are about: every search is filtered to this tenant. */
+    tenant: tenantSchema,
+    questions: z
+      .array(gateQuestionSchema)
+      .min(1, 'a question set holds at least one question')
+      .max(MAX_GATE_QUESTIONS, `a question set holds at most ${MAX_GATE_QUESTIONS} questions; pass a sample`)
+      .refine((list) => new Set(list.map((q) => q.id)).size === list.length, 'a question id is used twice'),
+    /** How much lower the new recall@5 may be and still cut over (0: any drop refuses). */
+    recallTolerance: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .refine(
+    (set) => JSON.stringify(set.questions).length <= MAX_GATE_QUESTION_SET_CHARS,
+    `a question set is at most ${MAX_GATE_QUESTION_SET_CHARS / 1024} KiB as JSON (without facts and topics); pass fewer or shorter questions`,
+  );
+export type ReindexQuestionSet = z.infer<typeof reindexQuestionSetSchema>;
+
 /** What starts a re-embed saga; the saga parses its own input with it before any step. */
 export const reindexInputSchema = z
   .object({
@@ -97,6 +138,8 @@ export const reindexInputSchema = z
     targetVersion: targetVersionSchema,
     model: z.string().min(1).max(200),
     options: reindexOptionsSchema.optional(),
+    /** Optional (sagas started before it existed have none): the gate also compares retrieval quality. */
+    questionSet: reindexQuestionSetSchema.optional(),
   })
   .strict();
 export type ReindexInput = z.infer<typeof reindexInputSchema>;
@@ -106,6 +149,27 @@ export interface CompensationOutcome {
   name: string;
   ok: boolean;
   error?: string;
+}
+
+/** One version's page-level scores on a question set (contracts/retrieval-metrics.ts). */
+export interface QuestionSetScores {
+  collection: string;
+  model: string;
+  recallAt5: number;
+  /** recall@5 per kind of question the set has. */
+  recallAt5ByKind: Partial<Record<QuestionKind, number>>;
+  /** Ids of the questions with no expected page among the first 5. */
+  missedAt5: string[];
+}
+
+/** The gate's verdict on a question set: the new version against the one serving. */
+export interface QuestionSetComparison {
+  tenant: string;
+  questions: number;
+  recallTolerance: number;
+  passed: boolean;
+  previous: QuestionSetScores;
+  next: QuestionSetScores;
 }
 
 export interface ReindexStatusView {
@@ -119,7 +183,13 @@ export interface ReindexStatusView {
   totalChunks?: number;
   paused: boolean;
   error?: string;
-  validation?: { passed: boolean; reasons: string[]; recallAt5: number; overlapAt5: number };
+  validation?: {
+    passed: boolean;
+    reasons: string[];
+    recallAt5: number;
+    overlapAt5: number;
+    questionSet?: QuestionSetComparison;
+  };
   compensations: CompensationOutcome[];
 }
 

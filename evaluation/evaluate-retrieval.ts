@@ -1,12 +1,12 @@
 /**
  * A retrieval evaluation: for every question of a set, where its expected documents stand in four
- * rankings, scored page by page (evaluation/retrieval-metrics.ts) overall and per kind of question.
+ * rankings, scored page by page (contracts/retrieval-metrics.ts) overall and per kind of question.
  */
 import type { QuestionKind, RetrievalQuestion } from '../contracts/retrieval-questions';
 import type { Bm25Document } from './bm25';
 import { Bm25Index } from './bm25';
-import type { RecallCutoff, RetrievalScores } from './retrieval-metrics';
-import { MRR_DEPTH, firstHitRank, scoreRetrieval } from './retrieval-metrics';
+import type { RecallCutoff, RetrievalScores } from '../contracts/retrieval-metrics';
+import { MRR_DEPTH, firstHitRank, scoreRetrieval } from '../contracts/retrieval-metrics';
 
 /**
  * - `engine`: the retriever's deeper ranking (`depth` passages, as a turn's retriever ranks them);

@@ -3,8 +3,9 @@ import type { LiveIndexDeps } from '../ingest/live-index';
 import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { liveChunkCountsByTenant, sampleLiveChunks } from '../../adapters/postgres/document-registry';
 import { updateReindex } from '../../adapters/postgres/reindex-control';
-import type { ReindexStep } from '../../contracts/reindex';
+import type { QuestionSetComparison, ReindexQuestionSet, ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
+import { compareOnQuestionSet } from './question-set-gate';
 
 export interface GoldenQuery {
   tenant: string;
@@ -20,6 +21,8 @@ export interface ValidationReport {
   recallAt5: number;
   overlapAt5: number;
   goldenQueries: number;
+  /** Only when the saga was given a question set: both versions' recall@5 on it. */
+  questionSet?: QuestionSetComparison;
 }
 
 export interface ValidateInput {
@@ -31,6 +34,8 @@ export interface ValidateInput {
   minRecall: number;
   minOverlap: number;
   goldenSize: number;
+  /** The admin's retrieval question set, when given: the new version must not retrieve worse on it. */
+  questionSet?: ReindexQuestionSet;
   failAt?: ReindexStep;
 }
 
@@ -46,7 +51,8 @@ async function goldenQueries(db: Pool, reindexId: number, size: number): Promise
 
 /**
  * Step 4, the gate: the new collection holds exactly the registry's live chunks for every tenant,
- * and a golden query set finds its source chunks (recall@5) and overlaps the old version's results.
+ * a golden query set finds its source chunks (recall@5) and overlaps the old version's results,
+ * and, given a question set, the new version's page-level recall@5 on it is not below the old one's.
  */
 export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): Promise<ValidationReport> {
   const reasons: string[] = [];
@@ -79,6 +85,17 @@ export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): 
   if (recallAt5 < input.minRecall) reasons.push(`recall@5 ${recallAt5.toFixed(2)} is below ${input.minRecall}`);
   if (overlapAt5 < input.minOverlap)
     reasons.push(`overlap@5 with the old version ${overlapAt5.toFixed(2)} is below ${input.minOverlap}`);
+  let questionSet: QuestionSetComparison | undefined;
+  if (input.questionSet) {
+    const verdict = await compareOnQuestionSet(
+      deps,
+      input.questionSet,
+      { collection: input.previousCollection, identity: input.previousIdentity },
+      { collection: input.collection, identity: input.identity },
+    );
+    questionSet = verdict.comparison;
+    if (verdict.reason) reasons.push(verdict.reason);
+  }
   const report: ValidationReport = {
     passed: reasons.length === 0,
     reasons,
@@ -86,6 +103,7 @@ export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): 
     recallAt5,
     overlapAt5,
     goldenQueries: golden.length,
+    ...(questionSet ? { questionSet } : {}),
   };
   await updateReindex(deps.db, input.reindexId, { goldenQueries: golden, validation: report });
   injectFault('validate', input.failAt);

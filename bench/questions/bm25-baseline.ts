@@ -14,7 +14,7 @@ import { readCorpusPages } from '../../evaluation/corpus-pages';
 import { POSTGRES_MANUAL_QUESTIONS } from '../support/question-set';
 import { readQuestionFile } from '../../evaluation/question-file';
 import { formatTable } from '../support/results';
-import { MRR_DEPTH, retrievalTableRows, scoreRetrieval } from '../../evaluation/retrieval-metrics';
+import { MRR_DEPTH, retrievalTableRows, scoreRetrieval } from '../../contracts/retrieval-metrics';
 
 const USAGE =
   'Usage: node --import tsx bench/questions/bm25-baseline.ts --manual <html dir> [--file bench/questions/postgres-manual.jsonl]';

@@ -78,7 +78,7 @@ const forbidden: [string, string, string][] = [
   [
     'a workflow importing evaluation',
     'workflows/search-index.ts',
-    "import { scoreRetrieval } from '../evaluation/retrieval-metrics';\nexport const x = scoreRetrieval;\n",
+    "import { evaluateRetrieval } from '../evaluation/evaluate-retrieval';\nexport const x = evaluateRetrieval;\n",
   ],
   [
     'contracts importing an adapter',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { firstHitRank, retrievalTableRows, scoreRetrieval } from '../../evaluation/retrieval-metrics';
-import type { RankedQuestion } from '../../evaluation/retrieval-metrics';
+import { firstHitRank, retrievalTableRows, scoreRetrieval } from '../../contracts/retrieval-metrics';
+import type { RankedQuestion } from '../../contracts/retrieval-metrics';
 
 const close = (actual: number, expected: number) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);

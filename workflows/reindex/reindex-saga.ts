@@ -164,6 +164,8 @@ export async function reindexSaga(rawInput: ReindexInput): Promise<ReindexStatus
       minRecall: options.minRecall ?? 0.8,
       minOverlap: options.minOverlap ?? 0.2,
       goldenSize: options.goldenSize ?? 20,
+      // Only when given: the activity's input of a saga without one stays as it was.
+      ...(input.questionSet ? { questionSet: input.questionSet } : {}),
       failAt: options.failAt,
     });
     view.validation = {
@@ -171,6 +173,7 @@ export async function reindexSaga(rawInput: ReindexInput): Promise<ReindexStatus
       reasons: report.reasons,
       recallAt5: report.recallAt5,
       overlapAt5: report.overlapAt5,
+      ...(report.questionSet ? { questionSet: report.questionSet } : {}),
     };
     view.totalChunks = Object.values(report.counts).reduce((sum, c) => sum + c.registry, 0);
     if (!report.passed) throw failure('VALIDATION_FAILED', `Validation failed: ${report.reasons.join('; ')}`);

@@ -3,7 +3,7 @@
  * of question. A ranking is a list of sources, best first, in which a page may repeat (one entry
  * per chunk); only its first appearance counts, so ranks are over distinct sources.
  */
-import type { QuestionKind } from '../contracts/retrieval-questions';
+import type { QuestionKind } from './retrieval-questions';
 
 export const RECALL_CUTOFFS = [1, 5, 10] as const;
 export type RecallCutoff = (typeof RECALL_CUTOFFS)[number];
