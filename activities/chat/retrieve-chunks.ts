@@ -1,7 +1,9 @@
 import type { MessageFilters } from '../../contracts/chat';
 import type { LegRanks } from '../../contracts/search';
 import { SEARCH_DEPTH, TURN_PASSAGE_LIMIT, fusedScore } from '../../contracts/search';
-import type { ChunkFilter, SearchHit } from '../../adapters/milvus/vector-store';
+import type { Pool } from 'pg';
+import type { EmbeddingIdentity } from '../../contracts/embedding';
+import type { ChunkFilter, SearchHit, VectorStore } from '../../adapters/milvus/vector-store';
 import { liveVersions } from '../../adapters/postgres/document-registry';
 import type { ChatDeps } from './chat-deps';
 import { recallMemories } from './memory-store';
@@ -59,6 +61,53 @@ function combineFilters(filters: MessageFilters | undefined, planSources: string
   return { ...(filters?.docIds ? { docIds: filters.docIds } : {}), ...(sources ? { sources } : {}) };
 }
 
+export interface RankedSearch {
+  collection: string;
+  /** The model that embedded `vectors`: the collection's. */
+  identity: EmbeddingIdentity;
+  tenant: string;
+  queries: string[];
+  /** One per query, in order. */
+  vectors: number[][];
+  filter?: ChunkFilter;
+  /** Passages to return. */
+  limit: number;
+}
+
+/**
+ * A turn's ranking of one collection: each query's dense and BM25 legs SEARCH_DEPTH deep, fused
+ * (with several queries a chunk counts at its best), the tenant's own rows of live document
+ * versions only, and the passages taken from the top, spread across documents (`selectPassages`).
+ * The re-embed gate scores a new collection with the same function.
+ */
+export async function rankedPassages(
+  stores: { db: Pool; vectors: VectorStore },
+  search: RankedSearch,
+): Promise<SearchHit[]> {
+  const best = new Map<string, SearchHit>();
+  for (const [i, query] of search.queries.entries()) {
+    const hits = await stores.vectors.search({
+      collection: search.collection,
+      tenant: search.tenant,
+      vector: search.vectors[i]!,
+      identity: search.identity,
+      limit: Math.max(SEARCH_DEPTH, search.limit),
+      ...(search.filter ? { filter: search.filter } : {}),
+      hybridText: query,
+    });
+    for (const found of hits) {
+      // Ranked by the fused score of its leg ranks, also on a dense-only collection (one leg), so
+      // documents are scored alike whatever the collection holds.
+      const hit = found.legs ? { ...found, score: fusedScore(found.legs) } : found;
+      const seen = best.get(hit.id);
+      if (!seen || seen.score < hit.score) best.set(hit.id, hit);
+    }
+  }
+  const live = await liveVersions(stores.db, search.tenant, [...new Set([...best.values()].map((h) => h.docId))]);
+  const candidates = [...best.values()].filter((h) => live.get(h.docId) === h.docVersion && h.tenant === search.tenant);
+  return selectPassages(candidates, search.limit);
+}
+
 /**
  * Pins the live collection, embeds the plan's queries (through the query-embedding cache), searches
  * the pinned collection for this tenant only (the filter is built by code, never by the model),
@@ -72,29 +121,16 @@ export async function retrieveChunks(deps: ChatDeps, input: RetrieveInput): Prom
   const embedder = await deps.embedders.get(index.identity.model);
   const vectors = await deps.queryCache.getOrEmbed(embedder, input.queries);
   const filter = combineFilters(input.filters, input.planSources);
-  const best = new Map<string, SearchHit>();
-  for (const [i, query] of input.queries.entries()) {
-    const hits = await deps.vectors.search({
-      collection: index.collection,
-      tenant: input.tenant,
-      vector: vectors[i]!,
-      identity: embedder.identity,
-      limit: Math.max(SEARCH_DEPTH, limit),
-      filter,
-      hybridText: query,
-    });
-    for (const found of hits) {
-      // Ranked by the fused score of its leg ranks, also on a dense-only collection (one leg), so
-      // documents are scored alike whatever the collection holds. With several queries, a chunk
-      // counts at its best.
-      const hit = found.legs ? { ...found, score: fusedScore(found.legs) } : found;
-      const seen = best.get(hit.id);
-      if (!seen || seen.score < hit.score) best.set(hit.id, hit);
-    }
-  }
-  const live = await liveVersions(deps.db, input.tenant, [...new Set([...best.values()].map((h) => h.docId))]);
-  const candidates = [...best.values()].filter((h) => live.get(h.docId) === h.docVersion && h.tenant === input.tenant);
-  const passages = selectPassages(candidates, limit).map((h) => ({
+  const ranked = await rankedPassages(deps, {
+    collection: index.collection,
+    identity: embedder.identity,
+    tenant: input.tenant,
+    queries: input.queries,
+    vectors,
+    filter,
+    limit,
+  });
+  const passages = ranked.map((h) => ({
     chunkId: h.id,
     docId: h.docId,
     docVersion: h.docVersion,

@@ -2,11 +2,9 @@ import type { EmbeddingIdentity } from '../../contracts/embedding';
 import type { QuestionSetComparison, QuestionSetScores, ReindexQuestionSet } from '../../contracts/reindex';
 import { scoreRetrieval } from '../../contracts/retrieval-metrics';
 import { TURN_PASSAGE_LIMIT } from '../../contracts/search';
-import { liveVersions } from '../../adapters/postgres/document-registry';
+import { rankedPassages } from '../chat/retrieve-chunks';
 import type { LiveIndexDeps } from '../ingest/live-index';
 
-/** The depth a chat turn searches (retrieveChunks: twice its passage limit). */
-const SEARCH_DEPTH = TURN_PASSAGE_LIMIT * 2;
 /** Questions embedded per call. */
 const EMBED_BATCH = 32;
 
@@ -16,9 +14,10 @@ export interface ScoredVersion {
 }
 
 /**
- * Each question searched as a chat turn searches it (retrieveChunks): embedded with the
- * collection's own model, dense and BM25 legs fused, filtered to the tenant by code, to a turn's
- * depth, live document versions only, best first. The sources of those hits, one per chunk.
+ * Each question ranked as a chat turn ranks it (`rankedPassages`, the function `retrieveChunks`
+ * uses): embedded with the collection's own model, dense and BM25 legs fused, the tenant's rows of
+ * live document versions, a turn's passages spread over its documents, best document first. The
+ * sources of those passages, one per passage.
  */
 async function rankSources(deps: LiveIndexDeps, version: ScoredVersion, set: ReindexQuestionSet): Promise<string[][]> {
   const embedder = await deps.embedders.get(version.identity.model);
@@ -29,21 +28,15 @@ async function rankSources(deps: LiveIndexDeps, version: ScoredVersion, set: Rei
   }
   const rankings: string[][] = [];
   for (const [i, question] of texts.entries()) {
-    const hits = await deps.vectors.search({
+    const passages = await rankedPassages(deps, {
       collection: version.collection,
-      tenant: set.tenant,
-      vector: vectors[i]!,
       identity: embedder.identity,
-      limit: SEARCH_DEPTH,
-      hybridText: question,
+      tenant: set.tenant,
+      queries: [question],
+      vectors: [vectors[i]!],
+      limit: TURN_PASSAGE_LIMIT,
     });
-    const live = await liveVersions(deps.db, set.tenant, [...new Set(hits.map((h) => h.docId))]);
-    rankings.push(
-      hits
-        .filter((h) => live.get(h.docId) === h.docVersion && h.tenant === set.tenant)
-        .sort((a, b) => b.score - a.score)
-        .map((h) => h.source),
-    );
+    rankings.push(passages.map((p) => p.source));
   }
   return rankings;
 }
