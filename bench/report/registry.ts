@@ -61,6 +61,11 @@ export interface BenchmarkEntry {
   /** The code whose performance it measures (git pathspecs). */
   paths: readonly string[];
   /**
+   * The file that writes its line, when it is not bench/<name>.ts (a product command that records
+   * with `--record`); the docs test follows its imports as it does a benchmark script's.
+   */
+  script?: string;
+  /**
    * False for a benchmark whose verdict is correctness, not speed (the chaos soak): a busy machine
    * does not make its invariants less true, so a run counts whatever else used the CPU (the share
    * is still recorded and shown). Default true.
@@ -215,6 +220,29 @@ export const BENCHMARKS = [
       'test/support/stack-clients.ts',
       'test/support/test-env.ts',
     ],
+    requiresQuiet: false,
+  },
+  {
+    name: 'retrieval',
+    measures: 'retrieval quality on the PostgreSQL-manual question set (`memflow eval retrieval --record`)',
+    script: 'cli/eval-command.ts',
+    // Everything that decides what a question finds: chunking and embedding at ingest, the search,
+    // fusion and passage selection, the extractive answer, the question set and the scoring.
+    paths: [
+      ...WORKER_STACK,
+      'activities/',
+      'client/',
+      'cli/eval-command.ts',
+      'cli/format-retrieval-evaluation.ts',
+      'cli/text-table.ts',
+      'cli/cli-context.ts',
+      'cli/parse-command.ts',
+      'evaluation/',
+      'bench/questions/postgres-manual.jsonl',
+      'bench/support/results.ts',
+      'bench/support/cpu-meter.ts',
+    ],
+    // A measure of quality: a busy machine does not change which pages come first.
     requiresQuiet: false,
   },
 ] as const satisfies readonly BenchmarkEntry[];

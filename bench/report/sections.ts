@@ -16,6 +16,7 @@ import { reindexSearchGoals, renderReindexSearch } from './tables/reindex-search
 import { renderSearch, searchGoals } from './tables/search';
 import { renderTurnOverhead, turnOverheadGoals } from './tables/turn-overhead';
 import { renderTurnThroughput, turnThroughputGoals } from './tables/turn-throughput';
+import { renderRetrieval, retrievalGoals } from './tables/retrieval';
 
 export const DOCUMENTS = ['README.md', 'bench/README.md'] as const;
 export type DocumentPath = (typeof DOCUMENTS)[number];
@@ -37,6 +38,7 @@ export const ALL_GOALS: GoalRow[] = [
   ...reindexSearchGoals,
   ...embedThreadGoals,
   ...chaosGoals,
+  ...retrievalGoals,
 ];
 
 const RULES = [
@@ -56,4 +58,5 @@ export const SECTIONS: Section[] = [
   { file: 'bench/README.md', name: 'turn-throughput', render: renderTurnThroughput },
   { file: 'bench/README.md', name: 'memory', render: renderMemory },
   { file: 'bench/README.md', name: 'chaos', render: renderChaos },
+  { file: 'bench/README.md', name: 'retrieval', render: renderRetrieval },
 ];
