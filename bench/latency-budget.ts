@@ -208,7 +208,9 @@ async function runBench(stack: PrivateStack, options: Options, log: (line: strin
       const bySession = new Map<string, Map<string, TurnTimeline>>();
       for (const sessionId of new Set(sent.map((t) => t.sessionId))) {
         const timelines = await turnTimelines(bench.client.temporal, chatWorkflowId(bench.tenant, sessionId));
-        bySession.set(sessionId, new Map(timelines.map((t) => [t.updateId, t])));
+        // The client's update id is `<requestId>/<uuid>` (one per call: Temporal keeps a failed
+        // update's outcome by its id), so a turn's Update is found by the requestId before the slash.
+        bySession.set(sessionId, new Map(timelines.map((t) => [t.updateId.split('/')[0]!, t])));
       }
       const splits = sent.map((t) =>
         split(
