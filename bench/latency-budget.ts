@@ -223,8 +223,9 @@ async function micro(bench: ChatBench, questions: string[], options: Options, ru
   const embedCold = await timeEach(options.micro, (i) =>
     deps.queryCache.getOrEmbed(embedder, [`${question(i)} (${runId} ${i})`]),
   );
-  const cacheHit = await timeEach(options.micro * 10, (i) => deps.queryCache.getOrEmbed(embedder, [question(i)]));
+  // Every question embedded once first, so that each lookup below is a hit (the manual's set is 116).
   const vectors = await deps.queryCache.getOrEmbed(embedder, questions);
+  const cacheHit = await timeEach(options.micro * 10, (i) => deps.queryCache.getOrEmbed(embedder, [question(i)]));
   const search = await timeEach(options.micro, (i) =>
     deps.vectors.search({
       collection: index.collection,
