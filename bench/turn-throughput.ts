@@ -3,19 +3,24 @@
  * arrivals, or a fixed interval) spread round-robin over N sessions, at rising rates, until a step's
  * p99 passes 300 ms or a turn fails (the knee), or the maximum rate; then optionally a soak at 80 %
  * of the knee. The worker runs in this process (`createWorker`, product options) with the instant
- * scripted LLM (test/support) and the configured local embedder; the tenant holds
- * test/fixtures/corpus. Latency runs from a turn's scheduled arrival to its reply, so a late send
- * counts against the system, not for it. Never fails on timings; exits 1 on the time limit.
+ * scripted LLM (test/support) and the configured local embedder; the tenant holds `--corpus manual`
+ * (default: the whole PostgreSQL manual, asked the questions of bench/questions/postgres-manual.jsonl;
+ * `--docs N` takes its first N pages for a quick check) or `--corpus fixtures` (test/fixtures/corpus,
+ * 19 chunks: the small-corpus floor), ingested untimed (bench/support/turn-corpus.ts). Latency runs
+ * from a turn's scheduled arrival to its reply, so a late send counts against the system, not for it.
+ * Never fails on timings; exits 1 on the time limit.
  *
- * Usage: node --import tsx bench/turn-throughput.ts [--start-rate R (5)] [--step S (5)]
- *        [--step-seconds T (20)] [--max-rate M (60)] [--sessions N (50)] [--soak-seconds S (0)]
- *        [--arrivals poisson|fixed] [--questions unique|repeat] [--llm-steps activity|local] [--turns chat|noop]
- *        [--timeout-minutes M (20)]
+ * Usage: node --import tsx bench/turn-throughput.ts [--corpus manual|fixtures (manual)] [--docs N (all)]
+ *        [--start-rate R (5)] [--step S (5)] [--step-seconds T (20)] [--max-rate M (60)] [--sessions N (50)]
+ *        [--soak-seconds S (0)] [--arrivals poisson|fixed] [--questions unique|repeat]
+ *        [--llm-steps activity|local] [--turns chat|noop] [--timeout-minutes M (20, + 30 for the manual)]
+ *        [--no-results]
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ParseArgsConfig } from 'node:util';
 import { parseArgs } from 'node:util';
 import { MemflowClient } from '../client/memflow-client';
 import { errorMessage } from '../contracts/errors';
@@ -24,16 +29,7 @@ import { runningRecord } from '../devstack/processes';
 import { TEMPORAL } from '../devstack/temporal-server';
 import { chatWorkflowId } from '../contracts/chat';
 import { createWorker } from '../workers/worker';
-import {
-  FIXTURE_QUESTIONS,
-  forEachBounded,
-  ingestFixtures,
-  percentile,
-  round1,
-  startInstantModel,
-  withFakeLlm,
-  withTimeout,
-} from './support/chat-load';
+import { forEachBounded, percentile, round1, startInstantModel, withFakeLlm, withTimeout } from './support/chat-load';
 import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import type { PrivateStack } from './support/private-stack';
@@ -42,16 +38,29 @@ import { formatTable, recordResult } from './support/results';
 import { ingestTimings } from './support/workflow-timings';
 import { UsageError, startBench } from './support/cli-options';
 import { startNoopTurns } from './support/noop-turn-worker';
+import type { TurnCorpus } from './support/turn-corpus';
+import {
+  CACHED_QUESTION_COUNT,
+  corpusOptions,
+  corpusQuestions,
+  ingestTurnCorpus,
+  questionCycle,
+} from './support/turn-corpus';
 
 const P99_LIMIT_MS = 300;
 /** A turn without a reply after this long counts as failed (it goes on in the background). */
 const TURN_TIMEOUT_MS = 30_000;
 const USAGE =
-  'Usage: node --import tsx bench/turn-throughput.ts [--start-rate R (5)] [--step S (5)] [--step-seconds T (20)] ' +
+  'Usage: node --import tsx bench/turn-throughput.ts [--corpus manual|fixtures (manual)] [--docs N (all)] ' +
+  '[--start-rate R (5)] [--step S (5)] [--step-seconds T (20)] ' +
   '[--max-rate M (60)] [--sessions N (50)] [--soak-seconds S (0)] [--arrivals poisson|fixed] ' +
-  '[--questions unique|repeat] [--llm-steps activity|local] [--turns chat|noop] [--timeout-minutes M (20)]';
+  '[--questions unique|repeat] [--llm-steps activity|local] [--turns chat|noop] ' +
+  '[--timeout-minutes M (20, + 30 for the manual)] [--no-results]';
 
 interface Options {
+  corpus: TurnCorpus;
+  /** The first N pages of the manual; absent: all of it. */
+  docs?: number;
   startRate: number;
   step: number;
   stepSeconds: number;
@@ -68,6 +77,7 @@ interface Options {
    */
   turns: 'chat' | 'noop';
   timeoutMinutes: number;
+  saveResults: boolean;
 }
 
 type Log = (line: string) => void;
@@ -88,10 +98,12 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(
+  const flags: ParseArgsConfig['options'] = {
+    'no-results': { type: 'boolean' },
+    ...Object.fromEntries(
       [
+        'corpus',
+        'docs',
         'start-rate',
         'step',
         'step-seconds',
@@ -105,9 +117,12 @@ function parseOptions(argv: string[]): Options {
         'timeout-minutes',
       ].map((name) => [name, { type: 'string' as const }]),
     ),
-  });
+  };
+  const { values: v } = parseArgs({ args: argv, options: flags });
   const s = (name: string) => v[name] as string | undefined;
+  const corpus = corpusOptions(s('corpus'), s('docs'));
   const options: Options = {
+    ...corpus,
     startRate: num('start-rate', s('start-rate'), 5, 0.1),
     step: num('step', s('step'), 5, 0.1),
     stepSeconds: num('step-seconds', s('step-seconds'), 20, 1),
@@ -118,7 +133,9 @@ function parseOptions(argv: string[]): Options {
     questions: oneOf('questions', s('questions'), ['unique', 'repeat'] as const),
     llmSteps: oneOf('llm-steps', s('llm-steps'), ['activity', 'local'] as const),
     turns: oneOf('turns', s('turns'), ['chat', 'noop'] as const),
-    timeoutMinutes: num('timeout-minutes', s('timeout-minutes'), 20, 1),
+    // The whole manual takes about ten minutes to ingest on two cores.
+    timeoutMinutes: num('timeout-minutes', s('timeout-minutes'), corpus.corpus === 'manual' ? 50 : 20, 1),
+    saveResults: v['no-results'] !== true,
   };
   if (options.maxRate < options.startRate) throw new UsageError('--max-rate must be ≥ --start-rate.');
   return options;
@@ -187,14 +204,17 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
   stack.onTeardown(close);
 
   try {
-    const chunks = await ingestFixtures(client, config, tenant);
-    log(`ingested test/fixtures/corpus: ${chunks} chunks for ${tenant}`);
+    const ingested = await ingestTurnCorpus(client, stack.base, tenant, options, log);
+    const chunks = ingested.chunks;
     const sessionId = (i: number) => `s${i}`;
+    const questions = corpusQuestions(options.corpus);
     let sequence = 0;
+    const nextNew = questionCycle(questions);
+    // Unique text makes every turn embed its query; repeated text hits the worker's query cache.
     const question = (i: number) => {
-      const q = FIXTURE_QUESTIONS[i % FIXTURE_QUESTIONS.length]!;
-      // Unique text makes every turn embed its query; repeated text hits the worker's query cache.
-      return options.questions === 'unique' ? `${q} (${sequence++})` : q;
+      if (options.questions === 'repeat') return questions[i % Math.min(questions.length, CACHED_QUESTION_COUNT)]!;
+      // On the fixtures, today's six questions with a counter; on the manual, the set's questions in turn.
+      return options.corpus === 'fixtures' ? `${questions[i % questions.length]!} (${sequence++})` : nextNew();
     };
     const chat = (session: number, text: string) =>
       withTimeout(
@@ -321,7 +341,19 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
       soak = await runStep(`soak ${rate}/s`, rate, options.soakSeconds);
     }
     if (noop)
-      return { chunks, tenant, warmSeconds, steps, knee, soak, perTurn: {}, turnsOfSession0: 0, eventsPerTurn: 0 };
+      return {
+        chunks,
+        ingested,
+        questions: questions.length,
+        tenant,
+        warmSeconds,
+        steps,
+        knee,
+        soak,
+        perTurn: {},
+        turnsOfSession0: 0,
+        eventsPerTurn: 0,
+      };
     // Where a turn's time goes, from the histories of a few sessions (after the timed region).
     const timings = await ingestTimings(client.temporal, chatWorkflowId(tenant, sessionId(0)));
     const history = await client.temporal.workflow.getHandle(chatWorkflowId(tenant, sessionId(0))).fetchHistory();
@@ -333,7 +365,19 @@ async function runBench(stack: PrivateStack, options: Options, log: Log, signal:
       ]),
     );
     const eventsPerTurn = round1((history.events?.length ?? 0) / turnsOfSession0);
-    return { chunks, tenant, warmSeconds, steps, knee, soak, perTurn, turnsOfSession0, eventsPerTurn };
+    return {
+      chunks,
+      ingested,
+      questions: questions.length,
+      tenant,
+      warmSeconds,
+      steps,
+      knee,
+      soak,
+      perTurn,
+      turnsOfSession0,
+      eventsPerTurn,
+    };
   } finally {
     await close();
   }
@@ -366,9 +410,14 @@ async function main(): Promise<number> {
     options.turns === 'noop'
       ? "No-op turn shape (an llmSteps 'local' turn's 3 local activities doing nothing) throughput"
       : `Chat turn throughput (llmSteps '${options.llmSteps}')`;
+  const corpusLabel =
+    options.corpus === 'fixtures'
+      ? `test/fixtures/corpus (the small-corpus floor), ${run.chunks} chunks`
+      : `the PostgreSQL manual${options.docs === undefined ? '' : ` (first ${options.docs} pages only)`}, ` +
+        `${run.ingested.documents} pages, ${run.chunks} chunks`;
   console.log(
     `\n${what}: ${options.sessions} sessions, ${options.arrivals} arrivals, ${options.questions} questions, ` +
-      `${options.stepSeconds}s steps, instant fake LLM, ${run.chunks} chunks. Latency in ms from scheduled arrival.`,
+      `${options.stepSeconds}s steps, instant fake LLM; tenant: ${corpusLabel}. Latency in ms from scheduled arrival.`,
   );
   console.log(
     formatTable(
@@ -410,17 +459,25 @@ async function main(): Promise<number> {
           .map(([type, t]) => `${type} queued ${t.queuedMs} run ${t.runMs} ms`)
           .join(', '),
     );
+  if (!options.saveResults) {
+    console.log('results not recorded (--no-results)');
+    return 0;
+  }
+  const { saveResults: _saveResults, ...params } = options;
   const file = recordResult('turn-throughput', {
     start,
     cpu: [...run.steps, ...(run.soak ? [run.soak] : [])].map((s) => s.cpu),
     params: {
-      ...options,
+      ...params,
+      documents: run.ingested.documents,
+      chunks: run.chunks,
+      questionSet: run.questions,
       turnTimeoutMs: TURN_TIMEOUT_MS,
       llm: 'instant fake (test/support)',
-      corpus: 'test/fixtures/corpus',
     },
     results: {
       chunks: run.chunks,
+      ingest: { seconds: run.ingested.seconds, failed: run.ingested.failed },
       warmSeconds: run.warmSeconds,
       steps: run.steps,
       soak: run.soak,

@@ -47,6 +47,19 @@ const CHAT_TURN = [
   'test/fixtures/corpus/',
 ];
 
+/**
+ * What the tenant of latency-budget and turn-throughput holds and asks (`--corpus`): the PostgreSQL
+ * manual, fetched by the same code as `memflow corpus postgres-docs`, chunked by the ingest
+ * activities (the chunks decide what a search walks and returns), and the question set its turns
+ * ask; or the fixture corpus (in CHAT_TURN).
+ */
+const TURN_CORPUS = [
+  'activities/ingest/',
+  'cli/postgres-docs-corpus.ts',
+  'bench/questions/postgres-manual.jsonl',
+  'bench/support/turn-corpus.ts',
+];
+
 /** Everything memflow ships: what a chaos soak may hit. */
 const PRODUCT = [...WORKER_STACK, 'activities/', 'client/', 'cli/', 'bin/', 'deploy/', 'temporal-dev.yml'];
 
@@ -147,6 +160,7 @@ export const BENCHMARKS = [
     measures: 'the non-LLM part of a chat turn, line by line',
     paths: [
       ...CHAT_TURN,
+      ...TURN_CORPUS,
       'bench/latency-budget.ts',
       'bench/support/turn-latency-stack.ts',
       'bench/support/turn-timeline.ts',
@@ -179,6 +193,7 @@ export const BENCHMARKS = [
     measures: 'chat turns per second, open loop, until the knee',
     paths: [
       ...CHAT_TURN,
+      ...TURN_CORPUS,
       'bench/turn-throughput.ts',
       'bench/support/chat-load.ts',
       'bench/support/search-load.ts',

@@ -2,7 +2,7 @@
  * What the turn-latency benchmarks (turn-overhead, latency-budget) share: on a private stack, the scripted fake LLM of the tests
  * (test/support/chat-harness.ts) with an adjustable fixed latency, the product worker
  * (`createWorker`) in this process pointed at it, a `MemflowClient`, one tenant holding the test
- * fixtures corpus, and the same activity functions bound to dependencies of their own for the
+ * fixtures corpus (or what the caller's `ingest` puts there: latency-budget's `--corpus`), and the same activity functions bound to dependencies of their own for the
  * in-process path (no Temporal), called in the order the session workflow's `runTurn` calls them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,7 +48,27 @@ export interface ChatBench {
   close(): Promise<void>;
 }
 
-export async function startChatBench(stack: PrivateStack, log: (line: string) => void): Promise<ChatBench> {
+/** Fills the bench's tenant (untimed) and returns how many chunks it holds. */
+export type IngestTenant = (client: MemflowClient, tenant: string) => Promise<number>;
+
+/** Ingests test/fixtures/corpus into the tenant (19 chunks): the default. */
+function ingestFixtureCorpus(log: (line: string) => void): IngestTenant {
+  return async (client, tenant) => {
+    const started = performance.now();
+    const { handle } = await client.ingest({ tenant, paths: [CORPUS], baseDir: CORPUS });
+    const ingested = await handle.result();
+    log(
+      `ingested ${ingested.chunksWritten} chunks for ${tenant} in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+    );
+    return ingested.chunksWritten;
+  };
+}
+
+export async function startChatBench(
+  stack: PrivateStack,
+  log: (line: string) => void,
+  ingest: IngestTenant = ingestFixtureCorpus(log),
+): Promise<ChatBench> {
   const model = await startScriptedModel();
   let latencyMs = 0;
   const scripted = model.server.respond;
@@ -114,18 +134,13 @@ export async function startChatBench(stack: PrivateStack, log: (line: string) =>
   stack.onTeardown(close);
 
   const tenant = `bench-${stack.runId}`;
-  const started = performance.now();
-  const { handle } = await client.ingest({ tenant, paths: [CORPUS], baseDir: CORPUS });
-  const ingested = await handle.result();
-  log(
-    `ingested ${ingested.chunksWritten} chunks for ${tenant} in ${((performance.now() - started) / 1000).toFixed(1)}s`,
-  );
+  const chunks = await ingest(client, tenant);
   return {
     config,
     model,
     client,
     tenant,
-    chunks: ingested.chunksWritten,
+    chunks,
     deps,
     activities: createActivities({ ...deps, corpusRoots: config.corpusRoots }),
     steps,

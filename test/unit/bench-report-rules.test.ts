@@ -11,6 +11,7 @@ import { describeDrift, renderDocument } from '../../bench/report/render-docs';
 import type { ResultsFiles } from '../../bench/report/results-lines';
 import { indexResults } from '../../bench/report/results-lines';
 import { SECTIONS } from '../../bench/report/sections';
+import { latencyBudgetGoals, renderLatencyBudget } from '../../bench/report/tables/latency-budget';
 import { renderTurnThroughput, turnThroughputGoals } from '../../bench/report/tables/turn-throughput';
 import { buildRecord } from '../../bench/support/results';
 
@@ -45,7 +46,16 @@ function throughputLine(over: Record<string, unknown> = {}, knee = 31.7): Record
     },
     otherCpuShare: 0.03,
     ownCpuSeconds: 100,
-    params: { turns: 'chat', llmSteps: 'local', arrivals: 'poisson', questions: 'unique', startRate: 4, maxRate: 60 },
+    params: {
+      corpus: 'manual',
+      chunks: 13000,
+      turns: 'chat',
+      llmSteps: 'local',
+      arrivals: 'poisson',
+      questions: 'unique',
+      startRate: 4,
+      maxRate: 60,
+    },
     results: {
       steps: [
         {
@@ -167,11 +177,66 @@ describe('a table row', () => {
     assert.equal(turnThroughputGoals[0]!.evaluate(index), undefined);
   });
 
+  test('keeps corpora apart: a fixtures run fills only its floor row, a --docs run no row', () => {
+    const params = throughputLine().params as Record<string, unknown>;
+    const fixtures = throughputLine({ params: { ...params, corpus: 'fixtures', chunks: 19 } }, 44.4);
+    const partial = throughputLine({ params: { ...params, docs: 60 } }, 45.5);
+    const index = indexResults({ 'turn-throughput': jsonl(fixtures, partial) }, changedSince);
+    assert.equal(turnThroughputGoals[0]!.evaluate(index), undefined);
+    const out = renderTurnThroughput(index);
+    const rows = out.split('\n');
+    const manualRow = rows.find((l) => l.startsWith("| chat, `llmSteps: 'local'` · the PostgreSQL manual"));
+    const floorRow = rows.find((l) => l.startsWith("| chat, `llmSteps: 'local'` · small-corpus floor"));
+    assert.match(manualRow ?? '', /not measured/);
+    assert.match(floorRow ?? '', /44\.4\/s/);
+    assert.ok(!out.includes('45.5'), 'a --docs run is a quick check, never published');
+  });
+
   test('gives the goal verdict of the line it shows', () => {
     const index = indexResults({ 'turn-throughput': jsonl(throughputLine({}, 31.7)) }, changedSince);
     const measured = turnThroughputGoals[0]!.evaluate(index);
     assert.equal(measured?.met, false);
     assert.equal(measured?.measured, 'knee 31.7/s');
+  });
+});
+
+describe('latency-budget rows', () => {
+  const budgetLine = (params: Record<string, unknown>, retrieveP50: number) => {
+    const p = (p50: number) => ({ n: 60, p50, p95: p50 * 2, p99: p50 * 3, max: p50 * 4, mean: p50 });
+    const lines = { total: p(40), retrieveChunks: p(retrieveP50) };
+    return throughputLine({
+      benchmark: 'latency-budget',
+      params: { turns: 60, warmup: 5, micro: 200, embedder: 'all-minilm-l6-v2', ...params },
+      results: {
+        chunks: params.corpus === 'manual' ? 13000 : 19,
+        modes: ['cold', 'cached', 'cold/local', 'cached/local'].map((mode) => ({ mode, lines })),
+        micro: { cacheHit: p(0.01), search: p(4) },
+        retrieveChunks: {
+          cold: p(retrieveP50),
+          cached: p(retrieveP50 / 2),
+          search: p(4),
+          searchShareP50: { cold: 4 / retrieveP50 },
+        },
+      },
+    });
+  };
+  const retrieveGoal = latencyBudgetGoals.find((g) => g.subject.startsWith('retrieveChunks'))!;
+
+  test('read the goals from whole-manual runs only; a fixtures run is the labelled floor', () => {
+    const fixtures = budgetLine({ corpus: 'fixtures' }, 7.7);
+    const partial = budgetLine({ corpus: 'manual', docs: 60 }, 8.8);
+    const onlyOthers = indexResults({ 'latency-budget': jsonl(fixtures, partial) }, changedSince);
+    assert.equal(retrieveGoal.evaluate(onlyOthers), undefined);
+    const out = renderLatencyBudget(onlyOthers);
+    assert.match(out, /\*\*The whole PostgreSQL manual\*\*[^\n]*Not measured\./);
+    assert.match(out, /\*\*Small-corpus floor\*\*/);
+    assert.ok(!out.includes('8.8'), 'a --docs run is a quick check, never published');
+
+    const manual = budgetLine({ corpus: 'manual' }, 16);
+    const index = indexResults({ 'latency-budget': jsonl(fixtures, manual) }, changedSince);
+    const measured = retrieveGoal.evaluate(index);
+    assert.equal(measured?.measured, 'p50 16.0 ms, p99 48.0 ms; Milvus search alone p50 4.0 ms (25 % of the p50)');
+    assert.equal(measured?.met, true);
   });
 });
 

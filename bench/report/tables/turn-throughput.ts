@@ -2,6 +2,9 @@
  * bench/turn-throughput.ts: chat turns per second at rising offered rates until the knee (the last
  * step with p99 ≤ 300 ms and no error). A ramp counts for a row only if it found its knee, or if it
  * passed the goal rate before its `--max-rate`: a ramp capped below the goal says nothing of it.
+ * The goals are read from runs on the whole PostgreSQL manual (`--corpus manual`, no `--docs`) only;
+ * runs on test/fixtures/corpus (`--corpus fixtures`) fill their own rows, labelled as the
+ * small-corpus floor, and never a goal row.
  */
 import type { GoalRow, Measured } from '../goals';
 import { goalTable, notMeasuredNote } from '../goals';
@@ -11,6 +14,19 @@ import { NOT_MEASURED, at, count, fixed, markdownTable, numberAt, runCell } from
 
 const GOAL_TURNS_PER_SECOND = 40;
 const SOAK_SECONDS = 300;
+
+type Corpus = 'manual' | 'fixtures';
+
+/** The goals' corpus: the whole manual (a `--docs` run is a quick check, not a measurement). */
+const fitsCorpus = (line: BenchLine, corpus: Corpus) =>
+  corpus === 'manual'
+    ? line.params.corpus === 'manual' && line.params.docs === undefined
+    : line.params.corpus === 'fixtures';
+
+const CORPUS_LABELS: Record<Corpus, string> = {
+  manual: 'the PostgreSQL manual',
+  fixtures: 'small-corpus floor (test/fixtures/corpus)',
+};
 
 interface Variant {
   label: string;
@@ -44,13 +60,14 @@ const conclusive = (line: BenchLine) =>
     ? (numberAt(line.params, 'startRate') ?? Infinity) <= GOAL_TURNS_PER_SECOND
     : kneeReached(line) || (kneeRate(line) ?? 0) >= GOAL_TURNS_PER_SECOND;
 
-const latestRamp = (index: ResultsIndex, v: Variant) =>
-  index.latest('turn-throughput', (l) => isRamp(l, v) && conclusive(l));
+const latestRamp = (index: ResultsIndex, v: Variant, corpus: Corpus = 'manual') =>
+  index.latest('turn-throughput', (l) => fitsCorpus(l, corpus) && isRamp(l, v) && conclusive(l));
 
 const latestSoak = (index: ResultsIndex) =>
   index.latest(
     'turn-throughput',
     (l) =>
+      fitsCorpus(l, 'manual') &&
       l.params.turns === 'chat' &&
       (numberAt(l.params, 'soakSeconds') ?? 0) >= SOAK_SECONDS &&
       numberAt(l.results, 'soak.turns') !== undefined,
@@ -65,7 +82,7 @@ function kneeText(line: BenchLine): string {
 function rampGoal(v: Variant): GoalRow {
   return {
     benchmark: 'turn-throughput',
-    subject: `turns per second, ${v.label}`,
+    subject: `turns per second, ${v.label}, on the PostgreSQL manual`,
     goal: `≥ ${GOAL_TURNS_PER_SECOND} turns/s at the knee (instant LLM, local embedder, the same cores)`,
     evaluate(index): Measured | undefined {
       const line = latestRamp(index, v);
@@ -85,7 +102,7 @@ export const turnThroughputGoals: GoalRow[] = [
   rampGoal(VARIANTS[1]!),
   {
     benchmark: 'turn-throughput',
-    subject: 'a soak at 80 % of the knee',
+    subject: 'a soak at 80 % of the knee, on the PostgreSQL manual',
     goal: `0 failed turns over ${SOAK_SECONDS / 60} minutes`,
     evaluate(index) {
       const line = latestSoak(index);
@@ -118,35 +135,40 @@ function stoppedAt(line: BenchLine): string {
   return `${fixed(numberAt(last, 'offeredRate'))}/s: ${errors > 0 ? `${count(errors)} failed turns` : `p99 ${fixed(numberAt(last, 'p99'), 0)} ms`}`;
 }
 
+function row(index: ResultsIndex, v: Variant, corpus: Corpus, onMeasured: () => void): string[] {
+  const label = `${v.label} · ${CORPUS_LABELS[corpus]}`;
+  const line = latestRamp(index, v, corpus);
+  if (!line) return [label, NOT_MEASURED, '', '', '', '', ''];
+  onMeasured();
+  const knee = step(line, 'knee');
+  const cpu = (part: string) => fixed(numberAt(knee, `cpuMsPerTurn.${part}`));
+  return [
+    label,
+    kneeText(line),
+    knee ? fixed(numberAt(knee, 'p50'), 0) : '–',
+    knee ? fixed(numberAt(knee, 'p99'), 0) : '–',
+    knee ? `${cpu('total')} (${cpu('bench')} / ${cpu('temporal')} / ${cpu('milvus')})` : '–',
+    stoppedAt(line),
+    `${runCell(line)} · ${count(numberAt(line.params, 'chunks'))} chunks, ${fixed(numberAt(line.params, 'sessions'), 0)} sessions, ` +
+      `${fixed(numberAt(line.params, 'stepSeconds'), 0)} s steps`,
+  ];
+}
+
 export function renderTurnThroughput(index: ResultsIndex): string {
   let measured = false;
-  const rows = VARIANTS.map((v) => {
-    const line = latestRamp(index, v);
-    if (!line) return [v.label, NOT_MEASURED, '', '', '', '', ''];
-    measured = true;
-    const knee = step(line, 'knee');
-    const cpu = (part: string) => fixed(numberAt(knee, `cpuMsPerTurn.${part}`));
-    return [
-      v.label,
-      kneeText(line),
-      knee ? fixed(numberAt(knee, 'p50'), 0) : '–',
-      knee ? fixed(numberAt(knee, 'p99'), 0) : '–',
-      knee ? `${cpu('total')} (${cpu('bench')} / ${cpu('temporal')} / ${cpu('milvus')})` : '–',
-      stoppedAt(line),
-      `${runCell(line)} · ${fixed(numberAt(line.params, 'sessions'), 0)} sessions, ${fixed(numberAt(line.params, 'stepSeconds'), 0)} s steps`,
-    ];
-  });
+  const corpora: Corpus[] = ['manual', 'fixtures'];
+  const rows = corpora.flatMap((corpus) => VARIANTS.map((v) => row(index, v, corpus, () => void (measured = true))));
   const soak = latestSoak(index);
   const soakRow = soak
     ? [
-        `soak, \`llmSteps: '${String(soak.params.llmSteps)}'\``,
+        `soak, \`llmSteps: '${String(soak.params.llmSteps)}'\` · ${CORPUS_LABELS.manual}`,
         `${fixed(numberAt(soak.results, 'soak.offeredRate'))}/s × ${count(numberAt(soak.results, 'soak.seconds'))} s`,
         count(numberAt(soak.results, 'soak.turns')),
         count(numberAt(soak.results, 'soak.errors')),
         fixed(numberAt(soak.results, 'soak.p99'), 0),
         runCell(soak),
       ]
-    : ['soak', NOT_MEASURED, '', '', '', ''];
+    : [`soak · ${CORPUS_LABELS.manual}`, NOT_MEASURED, '', '', '', ''];
   return [
     goalTable(turnThroughputGoals, index),
     markdownTable(
