@@ -76,7 +76,8 @@ const short = (commit: string) => commit.slice(0, 7);
 /** The provenance of a row, for a table's `run` column: date, commit, CPU and cores, other CPU. */
 export function runCell(line: BenchLine): string {
   const m = line.machine;
-  return `${day(line.date)} · ${short(line.commit)} · ${cpuName(m.cpu)} ×${m.cores} · other CPU ${percent(line.otherCpuShare ?? undefined)}`;
+  const other = line.otherCpuShare === null ? 'other CPU not metered' : `other CPU ${percent(line.otherCpuShare)}`;
+  return `${day(line.date)} · ${short(line.commit)} · ${cpuName(m.cpu)} ×${m.cores} · ${other}`;
 }
 
 /** The provenance of a table that comes from one line, as a sentence above it. */
@@ -85,8 +86,11 @@ export function runCaption(line: BenchLine, options: string): string {
   const gib = (m.totalMemoryMiB / 1024).toFixed(0);
   return (
     `Run of ${day(line.date)}, commit ${short(line.commit)}: ${cpuName(m.cpu)}, ${m.cores} cores, ${gib} GiB, Node ` +
-    `${m.node}; load ${fixed(m.loadAverage1mAtStart, 2)} → ${fixed(m.loadAverage1mAtEnd, 2)}; other processes used ` +
-    `${percent(line.otherCpuShare ?? undefined)} of the CPU; ${count(line.elapsedSeconds)} s in all. ${options}`
+    `${m.node}; load ${fixed(m.loadAverage1mAtStart, 2)} → ${fixed(m.loadAverage1mAtEnd, 2)}; ` +
+    (line.otherCpuShare === null
+      ? "other processes' CPU not metered (a quality measure)"
+      : `other processes used ${percent(line.otherCpuShare)} of the CPU`) +
+    `; ${count(line.elapsedSeconds)} s in all. ${options}`
   ).trim();
 }
 

@@ -31,8 +31,11 @@ export type Verdict =
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The provenance fields a line lacks (empty: it has them all). */
-export function missingProvenance(raw: Record<string, unknown>): string[] {
+/**
+ * The provenance fields a line lacks (empty: it has them all). A benchmark that need not be quiet
+ * may leave `otherCpuShare` null: a quality measure (`memflow eval retrieval`) meters no CPU.
+ */
+export function missingProvenance(raw: Record<string, unknown>, { requiresQuiet = true } = {}): string[] {
   const machine = isObject(raw.machine) ? (raw.machine as Partial<Record<keyof BenchMachine, unknown>>) : {};
   const checks: [string, boolean][] = [
     ['date', typeof raw.date === 'string' && !Number.isNaN(Date.parse(raw.date))],
@@ -45,7 +48,7 @@ export function missingProvenance(raw: Record<string, unknown>): string[] {
     ['machine.node', typeof machine.node === 'string'],
     ['machine.loadAverage1mAtStart', typeof machine.loadAverage1mAtStart === 'number'],
     ['machine.loadAverage1mAtEnd', typeof machine.loadAverage1mAtEnd === 'number'],
-    ['otherCpuShare', typeof raw.otherCpuShare === 'number'],
+    ['otherCpuShare', typeof raw.otherCpuShare === 'number' || (!requiresQuiet && raw.otherCpuShare === null)],
     ['params', isObject(raw.params)],
     ['results', isObject(raw.results)],
   ];
@@ -62,14 +65,14 @@ export function qualify(
   changedSince: ChangedSince,
   { requiresQuiet = true }: { requiresQuiet?: boolean } = {},
 ): Verdict {
-  const missing = missingProvenance(raw);
+  const missing = missingProvenance(raw, { requiresQuiet });
   if (missing.length > 0) return { qualifies: false, reason: 'no provenance', detail: `lacks ${missing.join(', ')}` };
   const line = { ...(raw as unknown as BenchRecord), lineNumber };
   if (line.dirty) {
     const files = line.changedFiles.slice(0, 3).join(', ');
     return { qualifies: false, reason: 'dirty', detail: `uncommitted changes (${files || 'unknown files'})` };
   }
-  const share = line.otherCpuShare!;
+  const share = line.otherCpuShare ?? 0;
   if (requiresQuiet && share > QUIET_OTHER_CPU_SHARE) {
     return {
       qualifies: false,

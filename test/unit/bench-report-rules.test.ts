@@ -107,6 +107,13 @@ describe('a results line qualifies', () => {
     assert.equal(atTheLine.qualifies, true);
     const unmetered = qualify(throughputLine({ otherCpuShare: null }), 1, paths, changedSince);
     assert.equal(!unmetered.qualifies && unmetered.reason, 'no provenance');
+    // A quality measure (requiresQuiet false) meters no CPU: null is a value there, not a gap.
+    const quality = qualify(throughputLine({ otherCpuShare: null }), 1, paths, changedSince, { requiresQuiet: false });
+    assert.equal(quality.qualifies, true);
+    const missing = qualify(throughputLine({ otherCpuShare: undefined }), 1, paths, changedSince, {
+      requiresQuiet: false,
+    });
+    assert.equal(!missing.qualifies && missing.reason, 'no provenance');
   });
 
   test('not when the measured code changed since its commit, or the commit is not in HEAD’s history', () => {

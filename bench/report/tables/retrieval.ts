@@ -87,7 +87,7 @@ export function renderRetrieval(index: ResultsIndex): string {
       ['ranking', 'questions', 'recall@1', 'recall@5', 'recall@10', 'MRR@10'],
       RANKINGS.flatMap(([ranking, label]) =>
         SCOPES.map((scope) => [
-          scope === 'overall' ? label : `  ${scope}`,
+          scope === 'overall' ? label : `↳ ${scope}`,
           fixed(score(line, ranking, scope, 'questions'), 0),
           fixed(score(line, ranking, scope, 'recallAt.1'), 3),
           fixed(score(line, ranking, scope, 'recallAt.5'), 3),
