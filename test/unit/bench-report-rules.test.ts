@@ -11,7 +11,9 @@ import { describeDrift, renderDocument } from '../../bench/report/render-docs';
 import type { ResultsFiles } from '../../bench/report/results-lines';
 import { indexResults } from '../../bench/report/results-lines';
 import { SECTIONS } from '../../bench/report/sections';
+import { ingestGoals } from '../../bench/report/tables/ingest';
 import { latencyBudgetGoals, renderLatencyBudget } from '../../bench/report/tables/latency-budget';
+import { renderRetrieval, retrievalGoals } from '../../bench/report/tables/retrieval';
 import { renderTurnThroughput, turnThroughputGoals } from '../../bench/report/tables/turn-throughput';
 import { buildRecord } from '../../bench/support/results';
 
@@ -343,5 +345,83 @@ describe('the generated sections', () => {
       /no section named nope/,
     );
     await assert.rejects(render(doc('<!-- bench-report:summary -->\n')), /never closed/);
+  });
+});
+
+describe('retrieval rows', () => {
+  const scores = (r1: number, r5: number) => ({ questions: 60, recallAt: { 1: r1, 5: r5, 10: r5 }, mrrAt10: r1 });
+  const ranking = (r1: number, r5: number, para: [number, number]) => ({
+    overall: scores(r1, r5),
+    byKind: { literal: scores(0.9, 1), paraphrased: scores(...para) },
+  });
+  const retrievalLine = (params: Record<string, unknown>, citedParaphrased: [number, number]) =>
+    throughputLine({
+      benchmark: 'retrieval',
+      otherCpuShare: null,
+      params: {
+        questionsFile: 'bench/questions/postgres-manual.jsonl',
+        baseline: { source: 'manual', documents: 1154 },
+        embeddingModels: ['all-minilm-l6-v2'],
+        llmModel: null,
+        ...params,
+      },
+      results: {
+        questions: 116,
+        rankings: {
+          citations: ranking(0.7, 0.95, citedParaphrased),
+          passages: ranking(0.7, 0.95, [0.5, 0.9]),
+          engine: ranking(0.7, 0.95, [0.5, 0.9]),
+          bm25: ranking(0.5, 0.7, [0.3, 0.4]),
+        },
+      },
+    });
+  const [quality, firstPage] = retrievalGoals;
+
+  test('read only whole-manual runs of the committed question set, counted however busy the machine', () => {
+    const otherFile = retrievalLine({ questionsFile: 'my-questions.jsonl' }, [0.5, 0.9]);
+    const smallTenant = retrievalLine({ baseline: { source: 'registry', documents: 6 } }, [0.5, 0.9]);
+    const none = indexResults({ retrieval: jsonl(otherFile, smallTenant) }, changedSince);
+    assert.equal(quality!.evaluate(none), undefined);
+    assert.match(renderRetrieval(none), /not measured/);
+
+    const busy = retrievalLine({}, [0.5, 0.9]);
+    const index = indexResults({ retrieval: jsonl(busy) }, changedSince);
+    assert.deepEqual(quality!.evaluate(index)?.met, true);
+    assert.equal(quality!.evaluate(index)?.measured, 'recall@5 0.950 overall, 0.900 paraphrased');
+    assert.match(renderRetrieval(index), /other processes' CPU not metered/);
+  });
+
+  test('give each goal its verdict: recall@5 on both splits, recall@1 against BM25 on every split', () => {
+    const weakParaphrased = indexResults({ retrieval: jsonl(retrievalLine({}, [0.2, 0.8])) }, changedSince);
+    assert.equal(quality!.evaluate(weakParaphrased)?.met, false, 'paraphrased recall@5 0.80 < 0.85');
+    assert.equal(firstPage!.evaluate(weakParaphrased)?.met, false, 'paraphrased recall@1 0.2 < BM25 0.3');
+    const strong = indexResults({ retrieval: jsonl(retrievalLine({}, [0.5, 0.9])) }, changedSince);
+    assert.equal(firstPage!.evaluate(strong)?.met, true);
+  });
+});
+
+describe('the whole-manual ingest row', () => {
+  const manualRow = ingestGoals.find((g) => g.subject === 'the whole PostgreSQL manual')!;
+  const budget = (params: Record<string, unknown>, seconds: number) =>
+    throughputLine({
+      benchmark: 'latency-budget',
+      params: { corpus: 'manual', chunks: 12958, ...params },
+      results: { ingest: { seconds, failed: 15 } },
+    });
+  const ingest = throughputLine({ benchmark: 'ingest', results: { reference: { medianChunksPerSecond: 30 } } });
+
+  test('takes the time from a whole-manual run and the floor from the reference rate', () => {
+    const index = indexResults({ 'latency-budget': jsonl(budget({}, 480)), ingest: jsonl(ingest) }, changedSince);
+    const m = manualRow.evaluate(index)!;
+    assert.match(m.measured, /^12,958 chunks in 8\.0 min; the floor at the reference's 30\.0 chunks\/s .*: 7\.2 min$/);
+    assert.equal(m.met, false);
+    const fast = indexResults({ 'latency-budget': jsonl(budget({}, 290)) }, changedSince);
+    assert.equal(manualRow.evaluate(fast)?.met, true);
+    assert.match(manualRow.evaluate(fast)!.measured, /the floor: not measured/);
+  });
+
+  test('never from a --docs run', () => {
+    const partial = indexResults({ 'latency-budget': jsonl(budget({ docs: 60 }, 30)) }, changedSince);
+    assert.equal(manualRow.evaluate(partial), undefined);
   });
 });
