@@ -12,9 +12,9 @@ import type { ChatHarness } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-harness';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
-import { createOwnDatabase } from '../support/own-database';
+import { createOwnStack } from '../support/own-database';
 import { liveRegistryChunkIds } from '../support/registry-chunks';
-import { testConfig, uniqueName } from '../support/test-env';
+import { uniqueName } from '../support/test-env';
 
 /**
  * A document revised while the backfill embeds its old version: the revision's activation deletes
@@ -25,20 +25,13 @@ import { testConfig, uniqueName } from '../support/test-env';
 describe('a backfill racing a document revision', () => {
   const tenant = newTenant();
   let config: MemflowConfig;
-  let database: Awaited<ReturnType<typeof createOwnDatabase>>;
+  let database: Awaited<ReturnType<typeof createOwnStack>>['database'];
   let harness: ChatHarness;
   let stores: StackClients;
   const target = `${uniqueName('race')}_target`;
 
   before(async () => {
-    database = await createOwnDatabase('race');
-    config = testConfig({
-      DATABASE_URL: database.url,
-      MEMFLOW_COLLECTION_PREFIX: uniqueName('race'),
-      TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-race`,
-      OPENAI_BASE_URL: '',
-      OPENAI_API_KEY: '',
-    });
+    ({ database, config } = await createOwnStack('race'));
     harness = await startChatHarness(config);
     stores = await openStackClients(config);
     await ingestFor(harness, tenant, [

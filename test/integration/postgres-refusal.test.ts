@@ -17,9 +17,9 @@ import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-
 import { OutageTrigger, postgresOutage } from '../support/postgres-outage';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients, storedChunkIds } from '../support/stack-clients';
-import { createOwnDatabase } from '../support/own-database';
+import { createOwnStack } from '../support/own-database';
 import { liveRegistryChunkIds } from '../support/registry-chunks';
-import { testConfig, uniqueName } from '../support/test-env';
+import { testConfig } from '../support/test-env';
 
 /** How long PostgreSQL refuses connections each time (issue 14: 30 s). */
 const OUTAGE_MS = 30_000;
@@ -41,7 +41,7 @@ describe('PostgreSQL refusing connections for 30 s', () => {
   const corpus = fs.mkdtempSync(path.join(os.tmpdir(), 'memflow-pg-refusal-'));
   const tenant = newTenant();
   let config: MemflowConfig;
-  let database: Awaited<ReturnType<typeof createOwnDatabase>>;
+  let database: Awaited<ReturnType<typeof createOwnStack>>['database'];
   let admin: Pool;
   let trigger: OutageTrigger;
   let harness: ChatHarness;
@@ -52,14 +52,7 @@ describe('PostgreSQL refusing connections for 30 s', () => {
       const text = fs.readFileSync(path.join(CORPUS, 'orchard-beekeeping-notes.txt'), 'utf8');
       fs.writeFileSync(path.join(corpus, `notes-${i}.txt`), `${text}\n\nCopy ${i} of the orchard notes.\n`);
     }
-    database = await createOwnDatabase('pgrefuse');
-    config = testConfig({
-      DATABASE_URL: database.url,
-      MEMFLOW_COLLECTION_PREFIX: uniqueName('pgrefuse'),
-      TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-pgrefuse`,
-      OPENAI_BASE_URL: '',
-      OPENAI_API_KEY: '',
-    });
+    ({ database, config } = await createOwnStack('pgrefuse'));
     // The run's own database: the outage must not end this connection.
     admin = createPool(testConfig().postgres.url, 1);
     trigger = new OutageTrigger(postgresOutage(admin, database.name), OUTAGE_MS);

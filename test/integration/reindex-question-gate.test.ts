@@ -13,10 +13,9 @@ import type { RetrievalQuestion } from '../../contracts/retrieval-questions';
 import { parseRetrievalQuestions } from '../../contracts/retrieval-questions';
 import type { ChatHarness } from '../support/chat-harness';
 import { newTenant, startChatHarness } from '../support/chat-harness';
-import { createOwnDatabase } from '../support/own-database';
+import { createOwnStack } from '../support/own-database';
 import type { StackClients } from '../support/stack-clients';
 import { openStackClients } from '../support/stack-clients';
-import { testConfig, uniqueName } from '../support/test-env';
 
 /**
  * The validation gate scores the serving and the new version on an admin's question set
@@ -43,19 +42,12 @@ describe('the re-embed gate on a retrieval question set', () => {
   const tenant = newTenant();
   const questions = readQuestions();
   let config: MemflowConfig;
-  let database: Awaited<ReturnType<typeof createOwnDatabase>>;
+  let database: Awaited<ReturnType<typeof createOwnStack>>['database'];
   let harness: ChatHarness;
   let stores: StackClients;
 
   before(async () => {
-    database = await createOwnDatabase('gate');
-    config = testConfig({
-      DATABASE_URL: database.url,
-      MEMFLOW_COLLECTION_PREFIX: uniqueName('gate'),
-      TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-gate`,
-      OPENAI_BASE_URL: '',
-      OPENAI_API_KEY: '',
-    });
+    ({ database, config } = await createOwnStack('gate'));
     harness = await startChatHarness(config);
     stores = await openStackClients(config);
     const pages = fs
