@@ -5,6 +5,7 @@ import type { LiveChunk } from '../../adapters/postgres/document-registry';
 import { liveVersions, pageLiveChunks } from '../../adapters/postgres/document-registry';
 import type { ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
+import type { ChunkRow } from '../../adapters/milvus/vector-store';
 
 export interface BackfillPageInput {
   collection: string;
@@ -49,8 +50,10 @@ async function dropSuperseded(deps: LiveIndexDeps, collection: string, chunks: L
 
 /**
  * Step 3, one page: re-embeds up to `pageSize` live chunks from the Postgres registry (never read
- * back from Milvus) and upserts them into the new collection. Heartbeats its cursor after each
- * batch; a retry after a crash resumes there. Upserts by chunk id make any overlap harmless.
+ * back from Milvus) and upserts them into the new collection. Unless throttled, the next batch is
+ * read and queued for embedding before the previous one is written, so the embedding thread does
+ * not wait on the registry or Milvus. Batches are written in order and the cursor heartbeated after
+ * each; a retry after a crash resumes there. Upserts by chunk id make any overlap harmless.
  */
 export async function backfillPage(deps: LiveIndexDeps, input: BackfillPageInput): Promise<BackfillPageResult> {
   const ctx = Context.current();
@@ -59,22 +62,43 @@ export async function backfillPage(deps: LiveIndexDeps, input: BackfillPageInput
   let processed = resumed?.processed ?? 0;
   const resumedFrom = processed;
   const embedder = await deps.embedders.get(input.model);
-  while (processed < input.pageSize) {
+
+  let readCursor = cursor;
+  let read = processed;
+  let exhausted = false;
+  const embedNext = async (): Promise<{ chunks: LiveChunk[]; rows: Promise<ChunkRow[]> } | undefined> => {
+    if (exhausted || read >= input.pageSize) return undefined;
     const chunks = await pageLiveChunks(
       deps.db,
-      cursor,
-      Math.min(input.batchSize, input.pageSize - processed),
+      readCursor,
+      Math.min(input.batchSize, input.pageSize - read),
       input.changedSince,
     );
-    if (chunks.length === 0) return { processed, resumedFrom, lastChunkId: cursor, done: true };
-    await deps.vectors.upsert(input.collection, await embedChunks(embedder, chunks));
-    await dropSuperseded(deps, input.collection, chunks);
-    processed += chunks.length;
-    cursor = chunks[chunks.length - 1]!.chunkId;
+    if (chunks.length === 0) {
+      exhausted = true;
+      return undefined;
+    }
+    readCursor = chunks[chunks.length - 1]!.chunkId;
+    read += chunks.length;
+    const rows = embedChunks(embedder, chunks);
+    // Awaited when its batch is written; if an earlier write fails first, this batch is abandoned with it.
+    rows.catch(() => undefined);
+    return { chunks, rows };
+  };
+
+  let current = await embedNext();
+  while (current) {
+    // A throttled backfill leaves the embedder idle between batches on purpose: no read-ahead.
+    const next = input.throttleMs > 0 ? undefined : await embedNext();
+    await deps.vectors.upsert(input.collection, await current.rows);
+    await dropSuperseded(deps, input.collection, current.chunks);
+    processed += current.chunks.length;
+    cursor = current.chunks[current.chunks.length - 1]!.chunkId;
     ctx.heartbeat({ cursor, processed });
-    if (processed > 0) injectFault('backfill', input.failAt);
+    injectFault('backfill', input.failAt);
     if (input.throttleMs > 0) await new Promise((resolve) => setTimeout(resolve, input.throttleMs));
     if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+    current = input.throttleMs > 0 ? await embedNext() : next;
   }
-  return { processed, resumedFrom, lastChunkId: cursor, done: false };
+  return { processed, resumedFrom, lastChunkId: cursor, done: exhausted };
 }
