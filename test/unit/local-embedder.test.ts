@@ -10,6 +10,8 @@ import { getEmbeddingModel } from '../../adapters/embed/embedding-models';
 import type { Embedder } from '../../adapters/embed/embedder';
 import { isMemflowError } from '../../contracts/errors';
 import { findSitePackages, prepareLocalModels } from '../../adapters/embed/embedding-models';
+import { loadTokenCounter, resolveLocalModel } from '../../adapters/embed/local-model';
+import { prepareDocumentContent } from '../../adapters/documents';
 
 // Real model files from the model wheels: MEMFLOW_TEST_SITE_PACKAGES, else the venv of `npm test`'s
 // stack (MEMFLOW_VENV), else the probe venv of the development machines.
@@ -86,6 +88,39 @@ describe('local embedder on the real ONNX models', { skip }, () => {
       [Array.from({ length: 300 }, () => 'word').join(' '), 300],
     ];
     for (const [text, count] of expected) assert.equal(minilm.countTokens(text), count, text.slice(0, 40));
+  });
+
+  it('the word-by-word token counter of the worker thread gives the whole-text counts, and the same chunks', () => {
+    for (const [model, embedder] of [
+      ['all-minilm-l6-v2', minilm],
+      ['paraphrase-minilm-l3-v2', paraphrase],
+    ] as const) {
+      const counter = loadTokenCounter(resolveLocalModel({ model, modelsDir }));
+      const edges = [
+        'Hello World, unbelievable!',
+        'Tokenization of naïve café déjà-vu 🙂 text',
+        'no\u00a0break\u2003em space and a\ufeffBOM and zero\u200bwidth',
+        'tabs\tand\r\nCRLF\n\n  leading and trailing  ',
+        '東京タワー and 한국어 mixed with ASCII',
+        'a \u0301combining mark after a space; e\u0301 composed',
+        'control\u0007 chars\u0000 and a soft\u00adhyphen',
+        "SELECT * FROM pg_stat_activity WHERE state <> 'idle';",
+      ];
+      for (const text of edges)
+        assert.equal(counter(text), embedder.countTokens(text), `${model}: ${JSON.stringify(text)}`);
+      // Chunking counts thousands of overlapping spans: every committed manual page chunks the same.
+      const pages = path.resolve(__dirname, '../fixtures/postgres-pages');
+      for (const file of fs.readdirSync(pages).filter((f) => f.endsWith('.html'))) {
+        const content = fs.readFileSync(path.join(pages, file));
+        const chunk = (countTokens: (text: string) => number) =>
+          prepareDocumentContent(`file:///${file}`, content, { chunking: { countTokens } });
+        assert.deepEqual(
+          chunk(counter),
+          chunk((text) => embedder.countTokens(text)),
+          `${model}: ${file}`,
+        );
+      }
+    }
   });
 
   it('gives the vectors of one padded forward pass per 32 texts (the embedder before length batching)', async () => {
