@@ -70,7 +70,8 @@ export const ingestGoals: GoalRow[] = [
       const rate = reference ? numberAt(reference.results, 'reference.medianChunksPerSecond') : undefined;
       const floor =
         rate !== undefined && chunks !== undefined
-          ? `; the floor at the reference's ${fixed(rate, 1)} chunks/s (ingest run of ${reference!.date.slice(0, 10)}, ${reference!.commit.slice(0, 7)}): ${fixed(chunks / rate / 60, 1)} min`
+          ? `; the floor at the reference's ${fixed(rate, 1)} chunks/s (ingest run of ${reference!.date.slice(0, 10)}, ${reference!.commit.slice(0, 7)}): ${fixed(chunks / rate / 60, 1)} min` +
+            `; ${MANUAL_GOAL_MINUTES} min needs ${fixed(chunks / (MANUAL_GOAL_MINUTES * 60), 1)} chunks/s, ${times(chunks / (MANUAL_GOAL_MINUTES * 60) / rate)} the reference`
           : '; the floor: not measured (no ingest run with the reference at this code)';
       return {
         line: manual,
