@@ -189,6 +189,22 @@ export const BENCHMARKS = [
     ],
   },
   {
+    name: 'manual-search',
+    measures:
+      'search on the whole PostgreSQL manual, per backend: milvus-lite, PostgreSQL full text, Milvus standalone',
+    paths: [
+      ...CHAT_TURN,
+      ...TURN_CORPUS,
+      'bench/manual-search.ts',
+      'bench/support/postgres-fulltext.ts',
+      'bench/support/milvus-settle.ts',
+      'bench/support/worker-child.ts',
+      'bench/support/turn-latency-stack.ts',
+      'bench/support/search-load.ts',
+      ...BENCH_STACK,
+    ],
+  },
+  {
     name: 'turn-throughput',
     measures: 'chat turns per second, open loop, until the knee',
     paths: [

@@ -14,6 +14,7 @@ import { latencyBudgetGoals, renderLatencyBudget } from './tables/latency-budget
 import { memoryGoals, renderMemory } from './tables/memory';
 import { reindexSearchGoals, renderReindexSearch } from './tables/reindex-search';
 import { renderSearch, searchGoals } from './tables/search';
+import { manualSearchGoals, renderManualSearch } from './tables/manual-search';
 import { renderTurnOverhead, turnOverheadGoals } from './tables/turn-overhead';
 import { renderTurnThroughput, turnThroughputGoals } from './tables/turn-throughput';
 import { renderRetrieval, retrievalGoals } from './tables/retrieval';
@@ -32,6 +33,7 @@ export const ALL_GOALS: GoalRow[] = [
   ...turnOverheadGoals,
   ...latencyBudgetGoals,
   ...searchGoals,
+  ...manualSearchGoals,
   ...turnThroughputGoals,
   ...memoryGoals,
   ...ingestGoals,
@@ -55,6 +57,7 @@ export const SECTIONS: Section[] = [
   { file: 'bench/README.md', name: 'turn-overhead', render: renderTurnOverhead },
   { file: 'bench/README.md', name: 'latency-budget', render: renderLatencyBudget },
   { file: 'bench/README.md', name: 'search', render: renderSearch },
+  { file: 'bench/README.md', name: 'manual-search', render: renderManualSearch },
   { file: 'bench/README.md', name: 'turn-throughput', render: renderTurnThroughput },
   { file: 'bench/README.md', name: 'memory', render: renderMemory },
   { file: 'bench/README.md', name: 'chaos', render: renderChaos },

@@ -13,6 +13,11 @@ import { indexResults } from '../../bench/report/results-lines';
 import { SECTIONS } from '../../bench/report/sections';
 import { ingestGoals } from '../../bench/report/tables/ingest';
 import { latencyBudgetGoals, renderLatencyBudget } from '../../bench/report/tables/latency-budget';
+import {
+  fastestAtDefaultQuality,
+  manualSearchGoals,
+  renderManualSearch,
+} from '../../bench/report/tables/manual-search';
 import { renderRetrieval, retrievalGoals } from '../../bench/report/tables/retrieval';
 import { renderTurnThroughput, turnThroughputGoals } from '../../bench/report/tables/turn-throughput';
 import { buildRecord } from '../../bench/support/results';
@@ -426,5 +431,53 @@ describe('the whole-manual ingest row', () => {
   test('never from a --docs run', () => {
     const partial = indexResults({ 'latency-budget': jsonl(budget({ docs: 60 }, 30)) }, changedSince);
     assert.equal(manualRow.evaluate(partial), undefined);
+  });
+});
+
+describe('manual-search rows', () => {
+  const configuration = (name: string, p50: number, r5: number, r5Paraphrased: number) => ({
+    name,
+    label: `${name} label`,
+    latencyMs: { p50, p95: p50 * 1.5, p99: p50 * 2, max: p50 * 3 },
+    quality: {
+      overall: { recallAt1: 0.6, recallAt5: r5, recallAt10: r5, mrrAt10: 0.7 },
+      paraphrased: { recallAt1: 0.4, recallAt5: r5Paraphrased, recallAt10: r5Paraphrased, mrrAt10: 0.5 },
+    },
+  });
+  const searchLine = (params: Record<string, unknown>, configurations: Record<string, unknown>[]) =>
+    throughputLine({
+      benchmark: 'manual-search',
+      params: { corpus: 'manual', chunks: 12958, documents: 1169, questions: 116, depth: 50, rounds: 3, ...params },
+      results: { configurations },
+    });
+  const [row] = manualSearchGoals;
+
+  test('name the fastest configuration at least as good as the default at recall@5, overall and paraphrased', () => {
+    const list = [
+      configuration('lite-hybrid', 80, 0.85, 0.7),
+      configuration('lite-dense', 10, 0.8, 0.7),
+      configuration('postgres-fulltext', 5, 0.86, 0.6),
+      configuration('standalone-dense+postgres', 30, 0.86, 0.7),
+      configuration('lite-dense+postgres', 40, 0.9, 0.75),
+    ];
+    assert.equal(fastestAtDefaultQuality(list)?.name, 'standalone-dense+postgres');
+    const index = indexResults({ 'manual-search': jsonl(searchLine({}, list)) }, changedSince);
+    const m = row!.evaluate(index)!;
+    assert.equal(m.met, undefined);
+    assert.match(
+      m.measured,
+      /^the default \(milvus-lite hybrid\): p50 80\.0 ms, p99 160\.0 ms, recall@5 0\.850; fastest at least as good: standalone-dense\+postgres label, p50 30\.0 ms/,
+    );
+    assert.match(renderManualSearch(index), /\| lite-dense label +\| +10\.0 \|/);
+  });
+
+  test('say so when nothing matches the default, and read whole-manual runs only', () => {
+    const alone = [configuration('lite-hybrid', 80, 0.85, 0.7), configuration('lite-dense', 10, 0.84, 0.7)];
+    assert.equal(fastestAtDefaultQuality(alone), undefined);
+    const index = indexResults({ 'manual-search': jsonl(searchLine({}, alone)) }, changedSince);
+    assert.match(row!.evaluate(index)!.measured, /no other configuration is as good/);
+    const partial = indexResults({ 'manual-search': jsonl(searchLine({ docs: 100 }, alone)) }, changedSince);
+    assert.equal(row!.evaluate(partial), undefined);
+    assert.match(renderManualSearch(partial), /not measured/);
   });
 });
