@@ -66,8 +66,8 @@ export const manualSearchGoals: GoalRow[] = [
         measured:
           `the default (milvus-lite hybrid): ${describe(base)}; ` +
           (better
-            ? `fastest at least as good: ${String(better.label)}, ${describe(better)}`
-            : 'no other configuration is as good at recall@5 (overall and paraphrased)'),
+            ? `fastest with recall@5 no lower (overall and paraphrased): ${String(better.label)}, ${describe(better)}`
+            : 'no other configuration has recall@5 as high (overall and paraphrased)'),
         met: undefined,
       };
     },
