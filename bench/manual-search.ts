@@ -358,6 +358,9 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
     standalone = await withPrivateStack(
       { label: 'bench', log, signal, milvusFlavor: 'standalone' },
       async (inner, innerSignal) => {
+        // An interrupt or the time limit tears the outer stack down without waiting for this one:
+        // the outer teardown takes this stack down first (idempotent), so neither leaks.
+        stack.onTeardown(() => inner.down());
         const store = new MilvusVectorStore({ address: inner.config.milvus.address, flavor: 'standalone' });
         inner.onTeardown(() => store.close());
         const collection = `${inner.config.milvus.collectionPrefix}_manual`;
