@@ -466,7 +466,7 @@ describe('manual-search rows', () => {
     assert.equal(m.met, undefined);
     assert.match(
       m.measured,
-      /^the default \(milvus-lite hybrid\): p50 80\.0 ms, p99 160\.0 ms, recall@5 0\.850; fastest with recall@5 no lower \(overall and paraphrased\): standalone-dense\+postgres label, p50 30\.0 ms/,
+      /^the default \(milvus-lite hybrid\): p50 80\.0 ms, p99 160\.0 ms, recall@1 0\.600, recall@5 0\.850; fastest with recall@5 no lower \(overall and paraphrased\): standalone-dense\+postgres label, p50 30\.0 ms/,
     );
     assert.match(renderManualSearch(index), /\| lite-dense label +\| +10\.0 \|/);
   });

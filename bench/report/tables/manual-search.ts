@@ -60,7 +60,8 @@ export const manualSearchGoals: GoalRow[] = [
       const base = list.find((c) => c.name === DEFAULT_CONFIGURATION);
       const better = fastestAtDefaultQuality(list);
       const describe = (c: Configuration | undefined) =>
-        `p50 ${fixed(c && p50(c))} ms, p99 ${fixed(c && numberAt(c, 'latencyMs.p99'))} ms, recall@5 ${fixed(c && recall5(c), 3)}`;
+        `p50 ${fixed(c && p50(c))} ms, p99 ${fixed(c && numberAt(c, 'latencyMs.p99'))} ms, ` +
+        `recall@1 ${fixed(c && numberAt(c, 'quality.overall.recallAt1'), 3)}, recall@5 ${fixed(c && recall5(c), 3)}`;
       return {
         line,
         measured:
