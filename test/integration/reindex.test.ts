@@ -175,8 +175,12 @@ describe('re-embed saga on the real stack', () => {
       async () => ((await sagaState(started.workflowId)).state === 'retaining' ? true : undefined),
       'retention',
     );
-    const row = (await getReindex(stores.db, started.row.id))!;
-    assert.equal(row.status, 'retaining');
+    // The saga's queried state leads its row by one activity (setState records the row right after),
+    // so the row is awaited too rather than read at once.
+    const row = await waitFor(async () => {
+      const current = (await getReindex(stores.db, started.row.id))!;
+      return current.status === 'retaining' ? current : undefined;
+    }, 'the row in retention');
     assert.equal(await stores.vectors.resolveAlias(alias), row.collection, 'the alias stays on the new version');
     const events = (await saga(started.workflowId).fetchHistory()).events!;
     const finish = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishReindex')!;
@@ -261,7 +265,7 @@ describe('re-embed saga on the real stack', () => {
     assert.equal(await stores.vectors.resolveAlias(alias), old);
   });
 
-  test('cutover under live searches and chat turns: zero failed searches, versions switch once; rollback restores the old', async () => {
+  test('cutover under live searches and chat turns: zero failed searches, versions switch once; rollback restores the old', async (t) => {
     const old = (await stores.vectors.resolveAlias(alias))!;
     const embedders = createEmbedderRegistry(config);
     let stop = false;
@@ -301,6 +305,11 @@ describe('re-embed saga on the real stack', () => {
         turnVersions.push(reply.indexVersion);
       }
     })();
+    // However the test ends, the load stops: a failure before `stop` would otherwise keep it running.
+    t.after(async () => {
+      stop = true;
+      await Promise.allSettled([searches, turns]);
+    });
     const started = await startReindex(harness.client.temporal, config, stores.db, { model: NEW_MODEL, options: FAST });
     await waitFor(
       async () => ((await sagaState(started.workflowId)).state === 'retaining' ? true : undefined),
@@ -325,8 +334,11 @@ describe('re-embed saga on the real stack', () => {
         'old until the cutover, new after',
       );
     }
-    const row = (await getReindex(stores.db, started.row.id))!;
-    assert.equal(row.status, 'retaining');
+    // The queried state leads the row by one activity: the row is awaited, not read at once.
+    const row = await waitFor(async () => {
+      const current = (await getReindex(stores.db, started.row.id))!;
+      return current.status === 'retaining' ? current : undefined;
+    }, 'the row in retention');
     assert.ok(row.completedAt instanceof Date);
     const registry = (
       await stores.db.query(
