@@ -30,6 +30,7 @@ import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { Embedder } from '../adapters/embed/embedder';
 import { BM25_FLOOR, DENSE_FLOOR, aboveFloor, fuseLegs } from '../adapters/milvus/fuse-legs';
 import { buildFilter } from '../adapters/milvus/milvus-filter';
+import { META_FIELDS, fromEntity } from '../adapters/milvus/milvus-schema';
 import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
 import type { ChunkRow, SearchHit, VectorStore } from '../adapters/milvus/vector-store';
 import { liveIndex } from '../adapters/postgres/vector-indexes';
@@ -38,8 +39,8 @@ import { SEARCH_DEPTH } from '../contracts/search';
 import { scoreRetrieval } from '../contracts/retrieval-metrics';
 import type { RetrievalReport } from '../contracts/retrieval-metrics';
 import type { RetrievalQuestion } from '../contracts/retrieval-questions';
-import { parseRetrievalQuestions } from '../contracts/retrieval-questions';
 import { loadConfig } from '../config/config';
+import { readQuestionFile } from '../evaluation/question-file';
 import { MILVUS } from '../devstack/milvus-server';
 import { ensureMilvusStandaloneInstalled } from '../devstack/milvus-standalone-install';
 import { runningRecord } from '../devstack/processes';
@@ -124,12 +125,6 @@ interface ConfigurationRun {
 /** Full-text hits as the product's fusion takes them (it reads `id` and `score` only). */
 const asHits = (hits: readonly FulltextHit[]): SearchHit[] => hits as unknown as SearchHit[];
 
-function readQuestions(): RetrievalQuestion[] {
-  const parsed = parseRetrievalQuestions(fs.readFileSync(MANUAL_QUESTIONS_FILE, 'utf8'));
-  if (!parsed.ok) throw new Error(`${MANUAL_QUESTIONS_FILE}: ${parsed.message}`);
-  return parsed.value;
-}
-
 /**
  * Times every configuration over every question, `rounds` times, configurations rotated question
  * by question so none always runs first. The first round's rankings are kept for scoring.
@@ -172,32 +167,12 @@ async function copyRows(
       const reply = await client.query({
         collection_name: from.collection,
         filter: `id in [${batch.map((id) => JSON.stringify(id)).join(', ')}]`,
-        output_fields: [
-          'id',
-          'tenant',
-          'doc_id',
-          'doc_version',
-          'ordinal',
-          'text',
-          'title',
-          'source',
-          'heading_path',
-          'embedding_model',
-          'vector',
-        ],
+        output_fields: [...META_FIELDS, 'text', 'vector'],
         limit: batch.length,
       });
       const rows: ChunkRow[] = (reply.data as Record<string, unknown>[]).map((e) => ({
-        id: String(e.id),
-        tenant: String(e.tenant),
-        docId: String(e.doc_id),
-        docVersion: Number(e.doc_version),
-        ordinal: Number(e.ordinal),
+        ...fromEntity(e),
         text: String(e.text),
-        title: String(e.title),
-        source: String(e.source),
-        headingPath: String(e.heading_path),
-        embeddingModel: String(e.embedding_model),
         vector: (e.vector as number[]).map(Number),
       }));
       if (rows.length !== batch.length)
@@ -240,7 +215,7 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
   if (!live) throw new Error('No live index after the ingest.');
   const identity: EmbeddingIdentity = live.identity;
   const embedder: Embedder = await deps.embedders.get(identity.model);
-  const all = readQuestions();
+  const all = readQuestionFile(MANUAL_QUESTIONS_FILE);
   const questions: Question[] = [];
   for (const q of all) questions.push({ ...q, vector: (await embedder.embed([q.question]))[0]! });
   log(`embedded ${questions.length} questions with ${identity.model}`);

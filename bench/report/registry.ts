@@ -196,6 +196,8 @@ export const BENCHMARKS = [
       ...CHAT_TURN,
       ...TURN_CORPUS,
       'bench/manual-search.ts',
+      // The question set is read as `memflow eval retrieval` reads it.
+      'evaluation/question-file.ts',
       'bench/support/postgres-fulltext.ts',
       'bench/support/milvus-settle.ts',
       'bench/support/worker-child.ts',
