@@ -3,20 +3,35 @@ import { MemflowClient } from '../client/memflow-client';
 import type { SearchReply } from '../client/search';
 import { workflowUrl } from '../adapters/temporal/connection';
 import { checkInput } from '../contracts/input-issues';
-import { BM25_WEIGHT, DENSE_WEIGHT, DOCUMENT_SCORE_DECAY, RRF_K, searchIndexInputSchema } from '../contracts/search';
+import {
+  DENSE_WEIGHT,
+  DOCUMENT_SCORE_DECAY,
+  LEXICAL_WEIGHT,
+  RRF_K,
+  TURN_PASSAGE_LIMIT,
+  searchIndexInputSchema,
+} from '../contracts/search';
+import type { LexicalLeg } from '../contracts/search';
 import type { CliContext } from './main';
 import { VALUE, integerFlag, parseCommand, usageError } from './parse-command';
 import { cell, textTable } from './text-table';
 
-const USAGE = 'Usage: memflow search --tenant T [--limit N] [--json] "query"   (N: 1-50, default 6 as a chat turn)';
+const USAGE = `Usage: memflow search --tenant T [--limit N] [--json] "query"   (N: 1-50, default ${TURN_PASSAGE_LIMIT} as a chat turn)`;
+
+/** How each lexical leg is named in the table and the line above it. */
+const LEXICAL_NAMES: Record<LexicalLeg, { leg: string; column: string }> = {
+  postgres: { leg: 'PostgreSQL full text over the registry', column: 'text rank' },
+  milvus: { leg: "Milvus's BM25", column: 'BM25 rank' },
+};
 
 const rank = (r: number | null) => (r === null ? '–' : String(r));
 
 /** The passages as a table: rank, score, each leg's rank, source, title, chunk id; then how to read it. */
 export function formatSearch(result: SearchReply, url: string): string {
-  const retrieval = result.hybrid
-    ? `dense + BM25 fused by weighted reciprocal rank fusion`
-    : 'dense only (this collection has no BM25 leg)';
+  const lexical = result.lexical ? LEXICAL_NAMES[result.lexical] : undefined;
+  const retrieval = lexical
+    ? `dense + ${lexical.leg}, fused by weighted reciprocal rank fusion`
+    : "dense only (Milvus's BM25 was asked for and this collection has none)";
   const lines = [
     `${result.hits.length} passage(s) for tenant ${result.tenant}, as a chat turn retrieves them (limit ${result.limit})`,
     `  index ${result.collection} (${result.model}): ${retrieval}`,
@@ -29,12 +44,20 @@ export function formatSearch(result: SearchReply, url: string): string {
   } else {
     lines.push(
       textTable(
-        ['rank', result.hybrid ? 'fused score' : 'score', 'dense rank', 'BM25 rank', 'source', 'title', 'chunk id'],
+        [
+          'rank',
+          lexical ? 'fused score' : 'score',
+          'dense rank',
+          lexical?.column ?? 'lexical rank',
+          'source',
+          'title',
+          'chunk id',
+        ],
         result.hits.map((h) => [
           String(h.rank),
           h.score.toFixed(4),
           rank(h.legs.dense),
-          result.hybrid ? rank(h.legs.bm25) : 'n/a',
+          lexical ? rank(h.legs.lexical) : 'n/a',
           cell(h.source),
           cell(h.title, 40),
           cell(h.chunkId),
@@ -43,8 +66,8 @@ export function formatSearch(result: SearchReply, url: string): string {
       ),
       '',
       `  leg ranks count within each leg's first ${result.legDepth} (– : not among them); ` +
-        (result.hybrid
-          ? `fused score = ${DENSE_WEIGHT}/(${RRF_K} + dense rank) + ${BM25_WEIGHT}/(${RRF_K} + BM25 rank)`
+        (lexical
+          ? `fused score = ${DENSE_WEIGHT}/(${RRF_K} + dense rank) + ${LEXICAL_WEIGHT}/(${RRF_K} + ${lexical.column})`
           : `score = ${DENSE_WEIGHT}/(${RRF_K} + dense rank)`),
       `  grouped by document, documents ranked by Σ ${DOCUMENT_SCORE_DECAY}^i × their chunks' scores, best first`,
     );

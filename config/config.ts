@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MemflowError } from '../contracts/errors';
 import { parseToolPolicies } from '../contracts/tool-policy';
 import { CORPUS_NAME_PATTERN } from '../contracts/ingest';
+import { LEXICAL_LEGS } from '../contracts/search';
 import type { CodecKey } from './codec-keys';
 import { parseCodecKeys, readCodecKeyFile } from './codec-keys';
 import { urlSecrets } from './redact';
@@ -129,6 +130,12 @@ const envSchema = z.object({
   /** Long-term memories a tenant may hold; further facts are not stored (and the turn says so in its log). */
   MEMFLOW_MEMORY_CAP: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /**
+   * Where retrieval's lexical leg comes from (contracts/search.ts `LEXICAL_LEGS`): `postgres`, full
+   * text over the registry's chunk text (any Milvus), or `milvus`, Milvus's BM25 (collections created
+   * with it, Milvus ≥ 2.5 or milvus-lite).
+   */
+  MEMFLOW_LEXICAL_LEG: z.enum(LEXICAL_LEGS).default('postgres'),
+  /**
    * Keys of the payload codec, `<keyId>:<base64 32-byte key>,…`: the first encrypts, all decrypt.
    * Unset in local mode: the key file `<home>/codec-keys` that `memflow stack up` creates.
    */
@@ -211,7 +218,11 @@ function toConfig(env: z.infer<typeof envSchema>) {
       timeoutMs: env.LLM_TIMEOUT_MS,
     },
     logLevel: env.MEMFLOW_LOG_LEVEL,
-    chat: { toolPolicies: env.MEMFLOW_TOOL_POLICY, memoryCap: env.MEMFLOW_MEMORY_CAP },
+    chat: {
+      toolPolicies: env.MEMFLOW_TOOL_POLICY,
+      memoryCap: env.MEMFLOW_MEMORY_CAP,
+      lexicalLeg: env.MEMFLOW_LEXICAL_LEG,
+    },
     codec: codecSettings(env, home),
     worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, heapMiB: env.WORKER_HEAP_MIB },
     paths: {

@@ -20,14 +20,24 @@ export const MAX_SEARCH_LIMIT = 50;
 export const MAX_SEARCH_QUERY_CHARS = MAX_MESSAGE_CHARS;
 
 /**
- * Weighted reciprocal rank fusion of the dense and BM25 legs: a chunk's fused score is
- * `DENSE_WEIGHT/(RRF_K + dense rank) + BM25_WEIGHT/(RRF_K + BM25 rank)` (a leg it is not in adds 0).
- * The dense leg weighs more: on the PostgreSQL-manual question set (bench/questions) it finds the
- * paraphrased questions' pages that BM25 cannot, and equal weights lost it the top rank.
+ * Where a search's lexical leg comes from. `postgres` (the default): PostgreSQL full-text search over
+ * the registry's chunk text, which any Milvus version (and Zilliz) pairs with; `milvus`: Milvus's own
+ * BM25, on collections created with a BM25 function (Milvus ≥ 2.5, milvus-lite); a collection
+ * without one is then searched dense only. Chosen by bench/manual-search.ts on the whole manual.
+ */
+export const LEXICAL_LEGS = ['postgres', 'milvus'] as const;
+export type LexicalLeg = (typeof LEXICAL_LEGS)[number];
+
+/**
+ * Weighted reciprocal rank fusion of the dense and lexical legs: a chunk's fused score is
+ * `DENSE_WEIGHT/(RRF_K + dense rank) + LEXICAL_WEIGHT/(RRF_K + lexical rank)` (a leg it is not in
+ * adds 0). The dense leg weighs more: on the PostgreSQL-manual question set (bench/questions) it
+ * finds the paraphrased questions' pages that a lexical leg cannot, and equal weights lost it the top
+ * rank.
  */
 export const RRF_K = 60;
 export const DENSE_WEIGHT = 1.5;
-export const BM25_WEIGHT = 1;
+export const LEXICAL_WEIGHT = 1;
 /**
  * A document's score is its chunks' fused scores, best first, each worth DOCUMENT_SCORE_DECAY times
  * the one before (Σ decay^i · score_i): a page that several chunks match ranks above one that a
@@ -39,18 +49,19 @@ export const DOCUMENT_SCORE_DECAY = 0.7;
 export function fusedScore(legs: LegRanks): number {
   return (
     (legs.dense === null ? 0 : DENSE_WEIGHT / (RRF_K + legs.dense)) +
-    (legs.bm25 === null ? 0 : BM25_WEIGHT / (RRF_K + legs.bm25))
+    (legs.lexical === null ? 0 : LEXICAL_WEIGHT / (RRF_K + legs.lexical))
   );
 }
 
 /**
  * Where a hit stood in each leg of the search that found it, counted from 1 among the first N of
  * that leg (N: the search's depth, SEARCH_DEPTH for a turn); null when it was not among them.
- * `bm25` is null for every hit of a dense-only collection (Milvus before 2.5 has no BM25).
+ * `lexical` is null for every hit of a dense-only search (the `milvus` lexical leg on a collection
+ * without BM25, e.g. Milvus before 2.5).
  */
 export interface LegRanks {
   dense: number | null;
-  bm25: number | null;
+  lexical: number | null;
 }
 
 /** What the `searchIndex` workflow takes; it parses its own input with this (other SDKs start it too). */
@@ -82,7 +93,7 @@ export interface SearchIndexHit {
   title: string;
   source: string;
   /**
-   * The chunk's fused score, weighted RRF over its leg ranks (`fusedScore`; a dense-only collection
+   * The chunk's fused score, weighted RRF over its leg ranks (`fusedScore`; a dense-only search
    * has one leg). Hits come grouped by document, documents ranked by DOCUMENT_SCORE_DECAY.
    */
   score: number;
@@ -96,8 +107,8 @@ export interface SearchIndexResult {
   /** The concrete collection searched (the live alias, pinned as a turn pins it) and its model. */
   collection: string;
   model: string;
-  /** Whether the collection fuses a BM25 leg with the dense one (reciprocal rank fusion). */
-  hybrid: boolean;
+  /** The lexical leg fused with the dense one (reciprocal rank fusion); null: dense only. */
+  lexical: LexicalLeg | null;
   /** How deep each leg was searched: leg ranks count within this many. */
   legDepth: number;
   hits: SearchIndexHit[];

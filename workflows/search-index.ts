@@ -25,7 +25,7 @@ export async function searchIndex(rawInput: SearchIndexInput): Promise<SearchInd
     limit,
     collection: index.collection,
     model: index.identity.model,
-    hybrid: search?.hybrid ?? false,
+    lexical: search?.lexical ?? null,
     legDepth: search?.legDepth ?? limit * 2,
     hits: passages.map((p, i) => ({
       rank: i + 1,
@@ -35,7 +35,7 @@ export async function searchIndex(rawInput: SearchIndexInput): Promise<SearchInd
       title: p.title,
       source: p.source,
       score: p.score,
-      legs: p.legs ?? { dense: null, bm25: null },
+      legs: p.legs ?? { dense: null, lexical: null },
     })),
     memories,
   };

@@ -3,6 +3,7 @@ import type { EmbedderRegistry } from '../../adapters/embed/embedder-registry';
 import type { QueryEmbeddingCache } from '../../adapters/embed/query-embedding-cache';
 import type { ChatModel } from '../../adapters/llm/chat-model';
 import type { VectorStore } from '../../adapters/milvus/vector-store';
+import type { LexicalLeg } from '../../contracts/search';
 import type { ToolPolicyOverrides } from '../../contracts/tool-policy';
 
 export interface ChatDeps {
@@ -17,4 +18,6 @@ export interface ChatDeps {
   toolPolicies: ToolPolicyOverrides;
   /** Long-term memories one tenant may hold (`MEMFLOW_MEMORY_CAP`). */
   memoryCap: number;
+  /** Where a search's lexical leg comes from (`MEMFLOW_LEXICAL_LEG`). */
+  lexicalLeg: LexicalLeg;
 }

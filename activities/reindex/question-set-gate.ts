@@ -4,6 +4,10 @@ import { scoreRetrieval } from '../../contracts/retrieval-metrics';
 import { TURN_PASSAGE_LIMIT } from '../../contracts/search';
 import { rankedPassages } from '../chat/retrieve-chunks';
 import type { LiveIndexDeps } from '../ingest/live-index';
+import type { RetrievalStores } from '../chat/retrieve-chunks';
+
+/** The gate ranks as a turn does, with the worker's lexical leg. */
+export type GateDeps = LiveIndexDeps & Pick<RetrievalStores, 'lexicalLeg'>;
 
 /** Questions embedded per call. */
 const EMBED_BATCH = 32;
@@ -15,11 +19,11 @@ export interface ScoredVersion {
 
 /**
  * Each question ranked as a chat turn ranks it (`rankedPassages`, the function `retrieveChunks`
- * uses): embedded with the collection's own model, dense and BM25 legs fused, the tenant's rows of
+ * uses): embedded with the collection's own model, dense and lexical legs fused, the tenant's rows of
  * live document versions, a turn's passages spread over its documents, best document first. The
  * sources of those passages, one per passage.
  */
-async function rankSources(deps: LiveIndexDeps, version: ScoredVersion, set: ReindexQuestionSet): Promise<string[][]> {
+async function rankSources(deps: GateDeps, version: ScoredVersion, set: ReindexQuestionSet): Promise<string[][]> {
   const embedder = await deps.embedders.get(version.identity.model);
   const texts = set.questions.map((q) => q.question);
   const vectors: number[][] = [];
@@ -43,7 +47,7 @@ async function rankSources(deps: LiveIndexDeps, version: ScoredVersion, set: Rei
 
 /** Page-level recall@5 of one version on the question set, overall and per kind. */
 export async function scoreVersion(
-  deps: LiveIndexDeps,
+  deps: GateDeps,
   version: ScoredVersion,
   set: ReindexQuestionSet,
 ): Promise<QuestionSetScores> {
@@ -78,7 +82,7 @@ function describe(s: QuestionSetScores): string {
  * old one minus the tolerance.
  */
 export async function compareOnQuestionSet(
-  deps: LiveIndexDeps,
+  deps: GateDeps,
   set: ReindexQuestionSet,
   previous: ScoredVersion,
   next: ScoredVersion,

@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
-import type { LiveIndexDeps } from '../ingest/live-index';
 import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { liveChunkCountsByTenant, sampleLiveChunks } from '../../adapters/postgres/document-registry';
 import { updateReindex } from '../../adapters/postgres/reindex-control';
 import type { QuestionSetComparison, ReindexQuestionSet, ReindexStep } from '../../contracts/reindex';
 import { injectFault } from './fault-injection';
 import { compareOnQuestionSet } from './question-set-gate';
+import type { GateDeps } from './question-set-gate';
 
 export interface GoldenQuery {
   tenant: string;
@@ -54,7 +54,7 @@ async function goldenQueries(db: Pool, reindexId: number, size: number): Promise
  * a golden query set finds its source chunks (recall@5) and overlaps the old version's results,
  * and, given a question set, the new version's page-level recall@5 on it is not below the old one's.
  */
-export async function validateIndex(deps: LiveIndexDeps, input: ValidateInput): Promise<ValidationReport> {
+export async function validateIndex(deps: GateDeps, input: ValidateInput): Promise<ValidationReport> {
   const reasons: string[] = [];
   const registry = await liveChunkCountsByTenant(deps.db);
   const counts: ValidationReport['counts'] = {};

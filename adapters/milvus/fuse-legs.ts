@@ -1,5 +1,5 @@
 import { fusedScore } from '../../contracts/search';
-import type { SearchHit } from './vector-store';
+import type { LegRanks } from '../../contracts/search';
 
 /**
  * A leg's hits count only down to this share of its best hit's score (a relative cut-off): on a
@@ -10,6 +10,8 @@ import type { SearchHit } from './vector-store';
  */
 export const DENSE_FLOOR = 0.6;
 export const BM25_FLOOR = 0.5;
+/** The PostgreSQL full-text leg's: the same share as BM25's (bench/manual-search.ts measured it so). */
+export const FULLTEXT_FLOOR = BM25_FLOOR;
 
 /**
  * The hits (ranked best first) whose score is at least `floor` times the first one's, as a ratio of
@@ -29,19 +31,23 @@ export function aboveFloor<T extends { score: number }>(
 /**
  * Weighted reciprocal rank fusion of a hybrid search's two legs, each ranked best first: every chunk
  * either leg found, once, with its rank in each (`legs`, null where a leg did not find it) and its
- * fused score (`fusedScore`), best first; ties keep the dense leg's order, then the BM25 leg's.
+ * fused score (`fusedScore`), best first; ties keep the dense leg's order, then the lexical leg's.
+ * A chunk both legs found keeps the dense leg's fields.
  */
-export function fuseLegs(dense: readonly SearchHit[], bm25: readonly SearchHit[]): SearchHit[] {
-  const fused = new Map<string, SearchHit & { legs: { dense: number | null; bm25: number | null } }>();
+export function fuseLegs<D extends { id: string }, L extends { id: string }>(
+  dense: readonly D[],
+  lexical: readonly L[],
+): ((D | L) & { score: number; legs: LegRanks })[] {
+  const fused = new Map<string, (D | L) & { legs: LegRanks }>();
   for (const [i, hit] of dense.entries()) {
-    if (!fused.has(hit.id)) fused.set(hit.id, { ...hit, legs: { dense: i + 1, bm25: null } });
+    if (!fused.has(hit.id)) fused.set(hit.id, { ...hit, legs: { dense: i + 1, lexical: null } });
   }
-  for (const [i, hit] of bm25.entries()) {
+  for (const [i, hit] of lexical.entries()) {
     const seen = fused.get(hit.id);
     if (seen) {
-      if (seen.legs.bm25 === null) seen.legs.bm25 = i + 1;
+      if (seen.legs.lexical === null) seen.legs.lexical = i + 1;
     } else {
-      fused.set(hit.id, { ...hit, legs: { dense: null, bm25: i + 1 } });
+      fused.set(hit.id, { ...hit, legs: { dense: null, lexical: i + 1 } });
     }
   }
   return [...fused.values()].map((hit) => ({ ...hit, score: fusedScore(hit.legs) })).sort((a, b) => b.score - a.score);

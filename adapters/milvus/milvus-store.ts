@@ -444,7 +444,7 @@ export class MilvusVectorStore implements VectorStore {
       // A dense-only search is its one leg: a hit's rank there is its position. A retrieval search
       // (hybridText given) on a collection without BM25 keeps the leg's relative floor too.
       const hits = request.hybridText ? aboveFloor(await dense, DENSE_FLOOR, higherIsBetter) : await dense;
-      return hits.map((h, i) => ({ ...h, legs: { dense: i + 1, bm25: null } }));
+      return hits.map((h, i) => ({ ...h, legs: { dense: i + 1, lexical: null } }));
     }
     // Both legs at the request's depth, fused here (weighted RRF, contracts/search.ts) rather than by
     // Milvus's RRFRanker, which weighs the legs alike: the weights come from the retrieval question set.

@@ -8,7 +8,7 @@ import type { ChunkRow } from '../../adapters/milvus/vector-store';
 import type { EmbeddingIdentity } from '../../contracts/embedding';
 import { loadConfig } from '../../config/config';
 import { MemflowError } from '../../contracts/errors';
-import { BM25_WEIGHT, DENSE_WEIGHT, RRF_K } from '../../contracts/search';
+import { LEXICAL_WEIGHT, DENSE_WEIGHT, RRF_K } from '../../contracts/search';
 import { ensureStackInstalled } from '../../devstack/install';
 import { startMilvus, stopMilvus } from '../../devstack/milvus-server';
 import { freePort } from '../../devstack/net';
@@ -167,10 +167,10 @@ describe('MilvusVectorStore against the real server', () => {
     const denseOnly = await store.search({ ...request, hybridText: undefined });
     assert.deepEqual(
       denseOnly.map((h) => h.legs),
-      denseOnly.map((_, i) => ({ dense: i + 1, bm25: null })),
+      denseOnly.map((_, i) => ({ dense: i + 1, lexical: null })),
       'a dense-only search is its own one leg',
     );
-    if (hybrid.every((h) => h.legs!.bm25 === null)) {
+    if (hybrid.every((h) => h.legs!.lexical === null)) {
       // Milvus 2.3 (standalone) has no BM25: the search is the dense leg alone.
       assert.equal(testConfig().milvus.flavor, 'standalone', 'only the Milvus 2.3 standalone lacks BM25');
       // The dense leg alone, down to its relative floor (fuse-legs.ts).
@@ -180,11 +180,15 @@ describe('MilvusVectorStore against the real server', () => {
     }
     assert.ok(hybrid.length <= request.limit);
     for (const hit of hybrid) {
-      const { dense, bm25 } = hit.legs!;
-      assert.ok(dense !== null || bm25 !== null, `${hit.id} came from at least one leg`);
+      const { dense, lexical } = hit.legs!;
+      assert.ok(dense !== null || lexical !== null, `${hit.id} came from at least one leg`);
       const fused =
-        (dense === null ? 0 : DENSE_WEIGHT / (RRF_K + dense)) + (bm25 === null ? 0 : BM25_WEIGHT / (RRF_K + bm25));
-      assert.ok(Math.abs(hit.score - fused) < 1e-9, `${hit.id}: score ${hit.score}, weighted RRF of ${dense}/${bm25}`);
+        (dense === null ? 0 : DENSE_WEIGHT / (RRF_K + dense)) +
+        (lexical === null ? 0 : LEXICAL_WEIGHT / (RRF_K + lexical));
+      assert.ok(
+        Math.abs(hit.score - fused) < 1e-9,
+        `${hit.id}: score ${hit.score}, weighted RRF of ${dense}/${lexical}`,
+      );
     }
     assert.deepEqual(
       hybrid.map((h) => h.score),
@@ -198,7 +202,7 @@ describe('MilvusVectorStore against the real server', () => {
       denseLeg.map((_, i) => i + 1),
     );
     assert.deepEqual(new Set(denseLeg.map((h) => h.id)), new Set(denseOnly.slice(0, denseLeg.length).map((h) => h.id)));
-    assert.ok(hybrid.some((h) => h.legs!.bm25 === 1) && hybrid.some((h) => h.legs!.dense === 1));
+    assert.ok(hybrid.some((h) => h.legs!.lexical === 1) && hybrid.some((h) => h.legs!.dense === 1));
     assert.notDeepEqual(
       hybrid.map((h) => h.id),
       denseOnly.map((h) => h.id),

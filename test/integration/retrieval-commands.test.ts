@@ -11,7 +11,7 @@ import { MemflowError } from '../../contracts/errors';
 import type { RetrievalQuestion } from '../../contracts/retrieval-questions';
 import type { SearchIndexResult } from '../../contracts/search';
 import type { EvaluationOutput } from '../../cli/format-retrieval-evaluation';
-import { BM25_WEIGHT, DENSE_WEIGHT, RRF_K, SEARCH_DEPTH, TURN_PASSAGE_LIMIT } from '../../contracts/search';
+import { LEXICAL_WEIGHT, DENSE_WEIGHT, RRF_K, SEARCH_DEPTH, TURN_PASSAGE_LIMIT } from '../../contracts/search';
 import { QUESTIONS } from '../fixtures/corpus-questions';
 import type { ChatHarness } from '../support/chat-harness';
 import { CORPUS, ingestFor, newTenant, startChatHarness } from '../support/chat-harness';
@@ -52,8 +52,8 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
   const tenantA = newTenant();
   const tenantB = newTenant();
   const tenantBFiles = ['orchard-beekeeping-notes.txt', 'basalt-cli-configuration.md'];
-  // Offline, as `memflow search` runs for an admin: the extractive planner and executor. Its own
-  // collections: BM25's statistics then come from this file's documents only.
+  // Offline, as `memflow search` runs for an admin: the extractive planner and executor, and
+  // collections of this file's own.
   const config = testConfig({
     TEMPORAL_TASK_QUEUE: `${process.env.TEMPORAL_TASK_QUEUE}-search`,
     MEMFLOW_COLLECTION_PREFIX: uniqueName('search'),
@@ -96,7 +96,7 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
 
   test('returns the chunk that holds the answer first, with each leg rank, as a turn retrieves it', async () => {
     // Both legs rank this chunk first (the kettle question's answer, by contrast, comes second: the
-    // page's introduction outranks it in BM25 — the kind of thing this command is for).
+    // page's introduction outranks it in a leg — the kind of thing this command is for).
     const q = QUESTIONS.find((x) => x.file === 'lindqvist-ferry-winter-timetable.html')!;
     const { rows } = await stores.db.query<{ chunk_id: string }>(
       `SELECT c.chunk_id FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
@@ -117,19 +117,20 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
       result.hits.map((h) => h.rank),
       result.hits.map((_, i) => i + 1),
     );
-    assert.equal(result.hybrid, true, 'milvus-lite fuses BM25 with the dense leg');
+    assert.equal(result.lexical, 'postgres', "the default lexical leg: PostgreSQL's full text");
     assert.equal(result.legDepth, SEARCH_DEPTH);
     // The live collection of this file's prefix (its version number comes from the run's database).
     assert.equal(result.collection, await stores.vectors.resolveAlias(liveAlias(config.milvus.collectionPrefix)));
     assert.match(result.collection, /_chunks_all_minilm_l6_v2_v\d+$/);
     assert.match(result.workflowId, new RegExp(`^search/${tenantA}/`));
-    assert.deepEqual(result.hits[0]!.legs, { dense: 1, bm25: 1 }, 'each leg ranks the answer first');
+    assert.deepEqual(result.hits[0]!.legs, { dense: 1, lexical: 1 }, 'each leg ranks the answer first');
     for (const h of result.hits) {
-      const { dense, bm25 } = h.legs;
+      const { dense, lexical } = h.legs;
       assert.ok(dense === null || (dense >= 1 && dense <= result.legDepth));
-      assert.ok(bm25 === null || (bm25 >= 1 && bm25 <= result.legDepth));
+      assert.ok(lexical === null || (lexical >= 1 && lexical <= result.legDepth));
       const fused =
-        (dense === null ? 0 : DENSE_WEIGHT / (RRF_K + dense)) + (bm25 === null ? 0 : BM25_WEIGHT / (RRF_K + bm25));
+        (dense === null ? 0 : DENSE_WEIGHT / (RRF_K + dense)) +
+        (lexical === null ? 0 : LEXICAL_WEIGHT / (RRF_K + lexical));
       assert.ok(
         Math.abs(h.score - fused) < 1e-9,
         `${h.chunkId}: ${h.score} is the weighted RRF of its legs (${fused})`,
@@ -154,7 +155,7 @@ describe('memflow search and memflow eval retrieval on the real stack', () => {
 
     const table = await memflowCli(['search', '--tenant', tenantA, '--limit', '3', q.question], cliEnv);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /rank\s+fused score\s+dense rank\s+BM25 rank\s+source\s+title\s+chunk id/);
+    assert.match(table.stdout, /rank\s+fused score\s+dense rank\s+text rank\s+source\s+title\s+chunk id/);
     assert.ok(table.stdout.includes(expected), table.stdout);
     const rowsShown = table.stdout.split('\n').filter((l) => /^\s+\d+\s+0\.\d{4}\s/.test(l));
     assert.equal(rowsShown.length, 3, table.stdout);

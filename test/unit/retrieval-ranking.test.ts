@@ -4,7 +4,7 @@ import { documentsFor, rankDocuments, selectPassages } from '../../activities/ch
 import { BM25_FLOOR, DENSE_FLOOR, aboveFloor, fuseLegs } from '../../adapters/milvus/fuse-legs';
 import type { SearchHit } from '../../adapters/milvus/vector-store';
 import {
-  BM25_WEIGHT,
+  LEXICAL_WEIGHT,
   DENSE_WEIGHT,
   DOCUMENT_SCORE_DECAY,
   RRF_K,
@@ -34,20 +34,20 @@ describe('fuseLegs: weighted reciprocal rank fusion', () => {
     assert.deepEqual(
       fused.map((h) => [h.id, h.legs]),
       [
-        ['a', { dense: 1, bm25: 3 }],
-        ['c', { dense: 3, bm25: 1 }],
-        ['b', { dense: 2, bm25: null }],
-        ['d', { dense: null, bm25: 2 }],
+        ['a', { dense: 1, lexical: 3 }],
+        ['c', { dense: 3, lexical: 1 }],
+        ['b', { dense: 2, lexical: null }],
+        ['d', { dense: null, lexical: 2 }],
       ],
     );
-    assert.equal(fused[0]!.score, DENSE_WEIGHT / (RRF_K + 1) + BM25_WEIGHT / (RRF_K + 3));
+    assert.equal(fused[0]!.score, DENSE_WEIGHT / (RRF_K + 1) + LEXICAL_WEIGHT / (RRF_K + 3));
     for (const h of fused) assert.equal(h.score, fusedScore(h.legs!));
   });
 
   it('weighs the dense leg more: its first beats BM25s first when each leg holds one alone', () => {
     const fused = fuseLegs([hit('dense-first')], [hit('bm25-first')]);
     assert.equal(fused[0]!.id, 'dense-first');
-    assert.ok(DENSE_WEIGHT > BM25_WEIGHT);
+    assert.ok(DENSE_WEIGHT > LEXICAL_WEIGHT);
   });
 
   it('counts a chunk a leg returned twice at its first rank', () => {
@@ -55,8 +55,8 @@ describe('fuseLegs: weighted reciprocal rank fusion', () => {
     assert.deepEqual(
       fused.map((h) => h.legs),
       [
-        { dense: 1, bm25: null },
-        { dense: null, bm25: 1 },
+        { dense: 1, lexical: null },
+        { dense: null, lexical: 1 },
       ],
     );
   });

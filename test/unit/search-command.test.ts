@@ -11,7 +11,7 @@ const reply: SearchReply = {
   limit: 6,
   collection: 'memflow_chunks_all_minilm_l6_v2_v0',
   model: 'all-minilm-l6-v2',
-  hybrid: true,
+  lexical: 'milvus',
   legDepth: 12,
   memories: [],
   workflowId: 'search/acme/2026-11-30T00:00:00.000Z-abcdef',
@@ -24,7 +24,7 @@ const reply: SearchReply = {
       title: 'Aurora Kettle Warranty\n\u001b[31mred',
       source: 'aurora-kettle-warranty.md',
       score: 1 / 61 + 1 / 62,
-      legs: { dense: 2, bm25: 1 },
+      legs: { dense: 2, lexical: 1 },
     },
     {
       rank: 2,
@@ -34,7 +34,7 @@ const reply: SearchReply = {
       title: 'Ferry',
       source: 'ferry.html',
       score: 1 / 63,
-      legs: { dense: 3, bm25: null },
+      legs: { dense: 3, lexical: null },
     },
   ],
 };
@@ -58,12 +58,19 @@ describe('formatSearch', () => {
     assert.ok(lines.includes('  http://ui/w'));
   });
 
-  it('says when the collection is dense-only and when nothing was found', () => {
+  it("names PostgreSQL's full text as the lexical leg when it is", () => {
+    const text = formatSearch({ ...reply, lexical: 'postgres' }, 'u');
+    assert.match(text, /dense \+ PostgreSQL full text over the registry, fused by weighted reciprocal rank fusion/);
+    assert.match(text, /^rank\s+fused score\s+dense rank\s+text rank\s+source/m);
+    assert.match(text, /fused score = 1\.5\/\(60 \+ dense rank\) \+ 1\/\(60 \+ text rank\)/);
+  });
+
+  it('says when the search is dense-only and when nothing was found', () => {
     const dense = formatSearch(
-      { ...reply, hybrid: false, hits: [{ ...reply.hits[1]!, legs: { dense: 1, bm25: null } }] },
+      { ...reply, lexical: null, hits: [{ ...reply.hits[1]!, legs: { dense: 1, lexical: null } }] },
       'u',
     );
-    assert.match(dense, /dense only \(this collection has no BM25 leg\)/);
+    assert.match(dense, /dense only \(Milvus's BM25 was asked for and this collection has none\)/);
     assert.match(dense, /^rank\s+score\s+dense rank/m);
     assert.match(dense, /score = 1\.5\/\(60 \+ dense rank\)/);
     assert.match(dense, /\s+1\s+n\/a\s+ferry\.html/);
