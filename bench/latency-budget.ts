@@ -12,7 +12,8 @@
  * Modes: `cold` asks a new question every turn (the query embedding misses the cache), `cached`
  * repeats warmed questions; each in a default session (LLM steps as ordinary activities) and in
  * one with `llmSteps: 'local'`. Then, in this process with the worker idle: the embed step cold vs. a
- * query-embedding cache hit (`QueryEmbeddingCache.getOrEmbed`), Milvus search alone, pinIndex, and
+ * query-embedding cache hit (`QueryEmbeddingCache.getOrEmbed`), the turn's search alone (both legs
+ * fused, `searchLegs`) and each leg apart, pinIndex, and
  * `retrieveChunks` alone on a cache miss and a hit — so retrieveChunks shows with the search's share of it.
  * The tenant holds `--corpus manual` (default: the whole PostgreSQL manual, asked the questions of
  * bench/questions/postgres-manual.jsonl; `--docs N` takes its first N pages for a quick check) or
@@ -26,7 +27,10 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pinIndex } from '../activities/chat/pin-index';
-import { retrieveChunks } from '../activities/chat/retrieve-chunks';
+import { retrieveChunks, searchLegs } from '../activities/chat/retrieve-chunks';
+import type { RankedSearch } from '../activities/chat/retrieve-chunks';
+import { searchChunkText } from '../adapters/postgres/chunk-text-search';
+import { SEARCH_DEPTH } from '../contracts/search';
 import { chatWorkflowId } from '../contracts/chat';
 import { MILVUS } from '../devstack/milvus-server';
 import { runningRecord } from '../devstack/processes';
@@ -226,17 +230,36 @@ async function micro(bench: ChatBench, questions: string[], options: Options, ru
   // Every question embedded once first, so that each lookup below is a hit (the manual's set is 116).
   const vectors = await deps.queryCache.getOrEmbed(embedder, questions);
   const cacheHit = await timeEach(options.micro * 10, (i) => deps.queryCache.getOrEmbed(embedder, [question(i)]));
+  // The turn's search of one query (`searchLegs`: both legs SEARCH_DEPTH deep, fused), then each leg
+  // alone: the dense leg in Milvus, the lexical leg where the worker's setting puts it.
+  const ranked = (i: number): RankedSearch => ({
+    collection: index.collection,
+    identity: embedder.identity,
+    tenant,
+    queries: [question(i)],
+    vectors: [vectors[i % vectors.length]!],
+    filter: {},
+    limit: SEARCH_DEPTH,
+  });
   const search = await timeEach(options.micro, (i) =>
+    searchLegs(deps, ranked(i), question(i), vectors[i % vectors.length]!, SEARCH_DEPTH),
+  );
+  const denseLeg = await timeEach(options.micro, (i) =>
     deps.vectors.search({
       collection: index.collection,
       tenant,
       vector: vectors[i % vectors.length]!,
       identity: embedder.identity,
-      limit: 12, // retrieveChunks asks for twice its 6 passages
+      limit: SEARCH_DEPTH,
       filter: {},
-      hybridText: question(i),
     }),
   );
+  const lexicalLeg =
+    deps.lexicalLeg === 'postgres'
+      ? await timeEach(options.micro, (i) =>
+          searchChunkText(deps.db, { tenant, text: question(i), limit: SEARCH_DEPTH, filter: {} }),
+        )
+      : undefined;
   const pin = await timeEach(options.micro, () => pinIndex(deps));
   // As a turn runs it, with one query: a new text (embed misses) and a warmed one (cache hit).
   const retrieveCold = await timeEach(options.micro, (i) =>
@@ -247,7 +270,11 @@ async function micro(bench: ChatBench, questions: string[], options: Options, ru
     model: index.identity.model,
     embedCold: percentiles(embedCold, 2),
     cacheHit: percentiles(cacheHit, 3),
+    /** What `search` timed: the turn's search with this lexical leg (`searchLegs`), SEARCH_DEPTH deep. */
+    searchKind: `searchLegs, ${deps.lexicalLeg} lexical leg, ${SEARCH_DEPTH} deep`,
     search: percentiles(search, 2),
+    denseLeg: percentiles(denseLeg, 2),
+    ...(lexicalLeg ? { lexicalLeg: percentiles(lexicalLeg, 2) } : {}),
     pinIndex: percentiles(pin, 2),
     retrieveCold: percentiles(retrieveCold, 2),
     retrieveCached: percentiles(retrieveCached, 2),
@@ -371,7 +398,9 @@ async function main(): Promise<number> {
       [
         ['embed, cache miss (local embedder, thread)', m.embedCold],
         ['embed, query-embedding cache hit', m.cacheHit],
-        ['Milvus search alone (dense + BM25, RRF)', m.search],
+        [`the turn's search alone (${m.searchKind})`, m.search],
+        ['  its dense leg alone (Milvus)', m.denseLeg],
+        ...(m.lexicalLeg ? [['  its lexical leg alone (PostgreSQL full text)', m.lexicalLeg]] : []),
         ['pinIndex alone', m.pinIndex],
         ['retrieveChunks alone, cache miss', m.retrieveCold],
         ['retrieveChunks alone, cache hit', m.retrieveCached],
@@ -400,7 +429,7 @@ async function main(): Promise<number> {
     cached: inTurns(true),
     alone: { cold: m.retrieveCold, cached: m.retrieveCached },
     search: m.search,
-    /** Milvus search alone p50 ÷ retrieveChunks p50: in the turns (new / warmed questions), alone. */
+    /** The turn's search alone p50 ÷ retrieveChunks p50: in the turns (new / warmed questions), alone. */
     searchShareP50: {
       cold: share(m.search.p50, inTurns(false).p50),
       cached: share(m.search.p50, inTurns(true).p50),

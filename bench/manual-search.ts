@@ -5,12 +5,14 @@
  * milvus-lite stack (bench/support/turn-corpus.ts); the question set's questions are embedded once;
  * then, 50 deep (a turn's search depth) and one search at a time:
  *
- * - milvus-lite: the product's hybrid search (dense + Milvus BM25, fused: what a turn runs), the
- *   dense leg alone and the BM25 leg alone;
- * - PostgreSQL full text over the registry's chunk text (bench/support/postgres-fulltext.ts), alone
- *   and fused with milvus-lite's dense leg (the same relative floors and weighted RRF as the product);
+ * - the default, what a turn runs (`searchLegs` with the `postgres` lexical leg): milvus-lite's dense
+ *   leg fused with PostgreSQL full text over the registry's chunk text
+ *   (adapters/postgres/chunk-text-search.ts);
+ * - milvus-lite's dense leg fused with Milvus's BM25 (`searchLegs`, `MEMFLOW_LEXICAL_LEG=milvus`),
+ *   the dense leg alone, the BM25 leg alone, PostgreSQL full text alone;
  * - Milvus standalone 2.3 (no BM25 before 2.5), holding the same rows with their vectors copied from
- *   milvus-lite, sealed and HNSW-indexed: its dense leg alone and fused with PostgreSQL full text.
+ *   milvus-lite, sealed and HNSW-indexed: its dense leg alone and fused with PostgreSQL full text
+ *   (`searchLegs` on that store).
  *
  * Every configuration searches the same tenant (the partition key) with the same query vectors and
  * text; configurations take turns question by question (rotated), each round over all questions.
@@ -28,12 +30,15 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { Embedder } from '../adapters/embed/embedder';
-import { BM25_FLOOR, DENSE_FLOOR, aboveFloor, fuseLegs } from '../adapters/milvus/fuse-legs';
 import { buildFilter } from '../adapters/milvus/milvus-filter';
 import { META_FIELDS, fromEntity } from '../adapters/milvus/milvus-schema';
 import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
-import type { ChunkRow, SearchHit, VectorStore } from '../adapters/milvus/vector-store';
+import type { ChunkRow, VectorStore } from '../adapters/milvus/vector-store';
+import { searchChunkText } from '../adapters/postgres/chunk-text-search';
+import { createPool } from '../adapters/postgres/pool';
 import { liveIndex } from '../adapters/postgres/vector-indexes';
+import { searchLegs } from '../activities/chat/retrieve-chunks';
+import type { RankedSearch } from '../activities/chat/retrieve-chunks';
 import type { EmbeddingIdentity } from '../contracts/embedding';
 import { SEARCH_DEPTH } from '../contracts/search';
 import { scoreRetrieval } from '../contracts/retrieval-metrics';
@@ -48,8 +53,6 @@ import { UsageError, integer, startBench } from './support/cli-options';
 import type { CpuUse } from './support/cpu-meter';
 import { startCpuMeter } from './support/cpu-meter';
 import { sealAndIndexStandalone, standaloneIndexBackend, waitForIdle } from './support/milvus-settle';
-import type { FulltextHit, FulltextLeg } from './support/postgres-fulltext';
-import { openFulltextLeg } from './support/postgres-fulltext';
 import type { PrivateStack } from './support/private-stack';
 import { withPrivateStack } from './support/private-stack';
 import { formatTable, recordResult } from './support/results';
@@ -122,8 +125,8 @@ interface ConfigurationRun {
   rankings: RankedHit[][];
 }
 
-/** Full-text hits as the product's fusion takes them (it reads `id` and `score` only). */
-const asHits = (hits: readonly FulltextHit[]): SearchHit[] => hits as unknown as SearchHit[];
+/** The configuration a turn runs (contracts/search.ts: the `postgres` lexical leg is the default). */
+const DEFAULT_CONFIGURATION = 'lite-dense+postgres';
 
 /**
  * Times every configuration over every question, `rounds` times, configurations rotated question
@@ -220,41 +223,53 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
   for (const q of all) questions.push({ ...q, vector: (await embedder.embed([q.question]))[0]! });
   log(`embedded ${questions.length} questions with ${identity.model}`);
 
-  const fulltext: FulltextLeg = await openFulltextLeg(stack.config.postgres.url);
-  stack.onTeardown(() => fulltext.close());
-  log(`PostgreSQL full text: ${fulltext.rows} live chunks indexed in ${fulltext.buildSeconds}s`);
+  // The full-text leg's own connection (one, never idle long enough to be replaced while timing), so
+  // its server process is counted as the benchmark's own CPU.
+  const textDb = createPool(stack.config.postgres.url, 1);
+  stack.onTeardown(() => textDb.end());
+  const backendPid = async () => (await textDb.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const { rows: countRows } = await textDb.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
+     WHERE c.tenant = $1 AND c.version = d.live_version`,
+    [tenant],
+  );
+  const fulltextRows = countRows[0]!.n;
 
   const liteAddress = stack.config.milvus.address;
   const raw = new MilvusClient({ address: liteAddress, timeout: 60_000 });
   stack.onTeardown(() => raw.closeConnection());
   const filter = buildFilter(tenant);
-  const higherIsBetter = identity.metric !== 'L2';
   const dense = (store: VectorStore, collection: string) => (q: Question) =>
     store.search({ collection, tenant, vector: q.vector, identity, limit: SEARCH_DEPTH });
-  const fusedWithFulltext = (denseLeg: (q: Question) => Promise<SearchHit[]>) => async (q: Question) => {
-    const [d, f] = await Promise.all([denseLeg(q), fulltext.search(tenant, q.question, SEARCH_DEPTH)]);
-    return fuseLegs(aboveFloor(d, DENSE_FLOOR, higherIsBetter), aboveFloor(asHits(f), BM25_FLOOR, true)).slice(
-      0,
-      SEARCH_DEPTH,
-    );
-  };
-  const liteDense = dense(deps.vectors, live.collection);
+  /** The product's search of one query (both legs fused, as a turn runs it) on `store`. */
+  const productSearch =
+    (store: VectorStore, collection: string, lexicalLeg: 'postgres' | 'milvus') => (q: Question) => {
+      const search: RankedSearch = {
+        collection,
+        identity,
+        tenant,
+        queries: [q.question],
+        vectors: [q.vector],
+        limit: SEARCH_DEPTH,
+      };
+      return searchLegs({ db: textDb, vectors: store, lexicalLeg }, search, q.question, q.vector, SEARCH_DEPTH);
+    };
   const liteConfigs: Configuration[] = [
     {
+      name: DEFAULT_CONFIGURATION,
+      label: 'milvus-lite dense + PostgreSQL full text (the default: what a turn runs)',
+      milvus: 'lite',
+      lexical: 'postgres-fulltext',
+      dense: true,
+      search: productSearch(deps.vectors, live.collection, 'postgres'),
+    },
+    {
       name: 'lite-hybrid',
-      label: 'milvus-lite, dense + Milvus BM25 (the default: what a turn runs)',
+      label: 'milvus-lite, dense + Milvus BM25 (MEMFLOW_LEXICAL_LEG=milvus)',
       milvus: 'lite',
       lexical: 'milvus-bm25',
       dense: true,
-      search: (q) =>
-        deps.vectors.search({
-          collection: live.collection,
-          tenant,
-          vector: q.vector,
-          identity,
-          limit: SEARCH_DEPTH,
-          hybridText: q.question,
-        }),
+      search: productSearch(deps.vectors, live.collection, 'milvus'),
     },
     {
       name: 'lite-dense',
@@ -262,7 +277,7 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
       milvus: 'lite',
       lexical: null,
       dense: true,
-      search: liteDense,
+      search: dense(deps.vectors, live.collection),
     },
     {
       name: 'lite-bm25',
@@ -294,21 +309,13 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
       milvus: null,
       lexical: 'postgres-fulltext',
       dense: false,
-      search: (q) => fulltext.search(tenant, q.question, SEARCH_DEPTH),
-    },
-    {
-      name: 'lite-dense+postgres',
-      label: 'milvus-lite dense + PostgreSQL full text',
-      milvus: 'lite',
-      lexical: 'postgres-fulltext',
-      dense: true,
-      search: fusedWithFulltext(liteDense),
+      search: (q) => searchChunkText(textDb, { tenant, text: q.question, limit: SEARCH_DEPTH }),
     },
   ];
 
   const litePid = runningRecord(stack.config.paths.run, MILVUS)?.pid;
   await waitForIdle(litePid, signal);
-  const ownPids = [process.pid, fulltext.backendPid, ...(litePid ? [litePid] : [])];
+  const ownPids = [process.pid, await backendPid(), ...(litePid ? [litePid] : [])];
   log(`timing ${liteConfigs.length} configurations × ${questions.length} questions × ${options.rounds} rounds`);
   const liteMeter = startCpuMeter(ownPids);
   const liteRuns = await timeConfigurations(liteConfigs, questions, options.rounds, signal);
@@ -327,7 +334,8 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
   if (options.standalone) {
     ensureMilvusStandaloneInstalled(loadConfig(), log);
     const { rows: idRows } = await deps.db.query<{ chunk_id: string }>(
-      'SELECT chunk_id FROM bench_chunk_fulltext WHERE tenant = $1 ORDER BY chunk_id',
+      `SELECT c.chunk_id FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
+       WHERE c.tenant = $1 AND c.version = d.live_version ORDER BY c.chunk_id`,
       [tenant],
     );
     standalone = await withPrivateStack(
@@ -354,7 +362,6 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
         log(
           `standalone: ${copied} rows copied in ${copySeconds}s, sealed and indexed ${sealed.settled ? 'in' : 'NOT within'} ${sealed.sealSeconds}s`,
         );
-        const standaloneDense = dense(store, collection);
         const configs: Configuration[] = [
           {
             name: 'standalone-dense',
@@ -362,7 +369,7 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
             milvus: 'standalone',
             lexical: null,
             dense: true,
-            search: standaloneDense,
+            search: dense(store, collection),
           },
           {
             name: 'standalone-dense+postgres',
@@ -370,10 +377,11 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
             milvus: 'standalone',
             lexical: 'postgres-fulltext',
             dense: true,
-            search: fusedWithFulltext(standaloneDense),
+            search: productSearch(store, collection, 'postgres'),
           },
         ];
-        const meter = startCpuMeter([process.pid, fulltext.backendPid, ...(pid ? [pid] : [])]);
+        // A connection idle through the copy and sealing may have been replaced: ask again.
+        const meter = startCpuMeter([process.pid, await backendPid(), ...(pid ? [pid] : [])]);
         const runs = await timeConfigurations(configs, questions, options.rounds, innerSignal);
         return {
           runs,
@@ -415,7 +423,7 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
     model: identity.model,
     questions: questions.length,
     collection: live.collection,
-    fulltext: { rows: fulltext.rows, buildSeconds: fulltext.buildSeconds },
+    fulltext: { rows: fulltextRows },
     standalone: standalone && {
       copySeconds: standalone.copySeconds,
       sealSeconds: standalone.sealSeconds,
@@ -494,6 +502,7 @@ async function main(): Promise<number> {
     results: {
       ingestSeconds: ingested.seconds,
       collection: result.collection,
+      defaultConfiguration: DEFAULT_CONFIGURATION,
       fulltext: result.fulltext,
       standalone: result.standalone,
       configurations,

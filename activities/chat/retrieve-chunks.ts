@@ -91,12 +91,12 @@ export interface RetrievalStores {
 }
 
 /**
- * One query's two legs, SEARCH_DEPTH deep, fused. The `postgres` lexical leg is the registry's full
+ * One query's two legs, `depth` deep (a turn's: SEARCH_DEPTH), fused. The `postgres` lexical leg is the registry's full
  * text (live versions only) searched beside the collection's dense leg; the `milvus` one is the
  * collection's BM25, fused by the store (a collection without BM25 is searched dense only). Each leg
  * keeps only hits down to its floor's share of its best (fuse-legs.ts).
  */
-async function searchLegs(
+export async function searchLegs(
   stores: RetrievalStores,
   search: RankedSearch,
   query: string,

@@ -198,7 +198,6 @@ export const BENCHMARKS = [
       'bench/manual-search.ts',
       // The question set is read as `memflow eval retrieval` reads it.
       'evaluation/question-file.ts',
-      'bench/support/postgres-fulltext.ts',
       'bench/support/milvus-settle.ts',
       'bench/support/worker-child.ts',
       'bench/support/turn-latency-stack.ts',

@@ -460,24 +460,41 @@ describe('manual-search rows', () => {
       configuration('standalone-dense+postgres', 30, 0.86, 0.7),
       configuration('lite-dense+postgres', 40, 0.9, 0.75),
     ];
-    assert.equal(fastestAtDefaultQuality(list)?.name, 'standalone-dense+postgres');
+    assert.equal(fastestAtDefaultQuality(list, 'lite-hybrid')?.name, 'standalone-dense+postgres');
     const index = indexResults({ 'manual-search': jsonl(searchLine({}, list)) }, changedSince);
     const m = row!.evaluate(index)!;
     assert.equal(m.met, undefined);
     assert.match(
       m.measured,
-      /^the default \(milvus-lite hybrid\): p50 80\.0 ms, p99 160\.0 ms, recall@1 0\.600, recall@5 0\.850; fastest with recall@5 no lower \(overall and paraphrased\): standalone-dense\+postgres label, p50 30\.0 ms/,
+      /^the default \(lite-hybrid label\): p50 80\.0 ms, p99 160\.0 ms, recall@1 0\.600, recall@5 0\.850; fastest with recall@5 no lower \(overall and paraphrased\): standalone-dense\+postgres label, p50 30\.0 ms/,
     );
     assert.match(renderManualSearch(index), /\| lite-dense label +\| +10\.0 \|/);
   });
 
   test('say so when nothing matches the default, and read whole-manual runs only', () => {
     const alone = [configuration('lite-hybrid', 80, 0.85, 0.7), configuration('lite-dense', 10, 0.84, 0.7)];
-    assert.equal(fastestAtDefaultQuality(alone), undefined);
+    assert.equal(fastestAtDefaultQuality(alone, 'lite-hybrid'), undefined);
     const index = indexResults({ 'manual-search': jsonl(searchLine({}, alone)) }, changedSince);
     assert.match(row!.evaluate(index)!.measured, /no other configuration has recall@5 as high/);
     const partial = indexResults({ 'manual-search': jsonl(searchLine({ docs: 100 }, alone)) }, changedSince);
     assert.equal(row!.evaluate(partial), undefined);
     assert.match(renderManualSearch(partial), /not measured/);
+  });
+
+  test('take the default the line names (lines from before it named one measured milvus-lite hybrid)', () => {
+    const list = [
+      configuration('lite-dense+postgres', 20, 0.85, 0.7),
+      configuration('lite-hybrid', 80, 0.85, 0.7),
+      configuration('lite-dense', 10, 0.85, 0.7),
+    ];
+    const named = throughputLine({
+      benchmark: 'manual-search',
+      params: { corpus: 'manual', chunks: 12958, documents: 1169, questions: 116, depth: 50, rounds: 3 },
+      results: { defaultConfiguration: 'lite-dense+postgres', configurations: list },
+    });
+    const m = row!.evaluate(indexResults({ 'manual-search': jsonl(named) }, changedSince))!;
+    assert.match(m.measured, /^the default \(lite-dense\+postgres label\): p50 20\.0 ms.*fastest .*: lite-dense label/);
+    const old = row!.evaluate(indexResults({ 'manual-search': jsonl(searchLine({}, list)) }, changedSince))!;
+    assert.match(old.measured, /^the default \(lite-hybrid label\): p50 80\.0 ms.*fastest .*: lite-dense label/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * bench/manual-search.ts: search on the whole PostgreSQL manual, configuration by configuration
- * (milvus-lite hybrid, dense and BM25 legs, PostgreSQL full text, Milvus standalone), latency and
+ * (the default, dense and lexical legs apart and fused, milvus-lite and Milvus standalone), latency and
  * page-level quality side by side. Its line's `results.configurations`: `{ name, label, milvus,
  * lexical, latencyMs: { p50, p95, p99, max }, quality: { overall, literal, paraphrased } }`, each
  * quality `{ recallAt1, recallAt5, recallAt10, mrrAt10 }`. Rows need a whole-manual run (no `--docs`).
@@ -11,10 +11,16 @@ import type { BenchLine } from '../qualify';
 import type { ResultsIndex } from '../results-lines';
 import { NOT_MEASURED, at, count, fixed, markdownTable, numberAt, runCaption } from '../format';
 
-/** The configuration a turn runs today. */
-export const DEFAULT_CONFIGURATION = 'lite-hybrid';
-
 type Configuration = Record<string, unknown>;
+
+/**
+ * The configuration a turn ran at the line's commit: the line says so (`results.defaultConfiguration`);
+ * lines from before it did measured milvus-lite's hybrid search as the default.
+ */
+export function defaultConfigurationOf(line: BenchLine): string {
+  const named = at(line.results, 'defaultConfiguration');
+  return typeof named === 'string' ? named : 'lite-hybrid';
+}
 
 const wholeManual = (line: BenchLine) => line.params.corpus === 'manual' && line.params.docs === undefined;
 
@@ -32,15 +38,18 @@ const recall5 = (c: Configuration) => numberAt(c, 'quality.overall.recallAt5');
  * The fastest configuration (by p50) that finds at least as much as the default at recall@5, overall
  * and on the paraphrased questions, other than the default; undefined when none does.
  */
-export function fastestAtDefaultQuality(list: readonly Configuration[]): Configuration | undefined {
-  const base = list.find((c) => c.name === DEFAULT_CONFIGURATION);
+export function fastestAtDefaultQuality(
+  list: readonly Configuration[],
+  defaultName: string,
+): Configuration | undefined {
+  const base = list.find((c) => c.name === defaultName);
   if (!base) return undefined;
   const floor = { overall: recall5(base), paraphrased: numberAt(base, 'quality.paraphrased.recallAt5') };
   if (floor.overall === undefined || floor.paraphrased === undefined) return undefined;
   return list
     .filter(
       (c) =>
-        c.name !== DEFAULT_CONFIGURATION &&
+        c.name !== defaultName &&
         (recall5(c) ?? -1) >= floor.overall! &&
         (numberAt(c, 'quality.paraphrased.recallAt5') ?? -1) >= floor.paraphrased! &&
         p50(c) !== undefined,
@@ -57,15 +66,16 @@ export const manualSearchGoals: GoalRow[] = [
       const line = latest(index);
       if (!line) return undefined;
       const list = configurations(line);
-      const base = list.find((c) => c.name === DEFAULT_CONFIGURATION);
-      const better = fastestAtDefaultQuality(list);
+      const defaultName = defaultConfigurationOf(line);
+      const base = list.find((c) => c.name === defaultName);
+      const better = fastestAtDefaultQuality(list, defaultName);
       const describe = (c: Configuration | undefined) =>
         `p50 ${fixed(c && p50(c))} ms, p99 ${fixed(c && numberAt(c, 'latencyMs.p99'))} ms, ` +
         `recall@1 ${fixed(c && numberAt(c, 'quality.overall.recallAt1'), 3)}, recall@5 ${fixed(c && recall5(c), 3)}`;
       return {
         line,
         measured:
-          `the default (milvus-lite hybrid): ${describe(base)}; ` +
+          `the default (${String(base?.label ?? defaultName)}): ${describe(base)}; ` +
           (better
             ? `fastest with recall@5 no lower (overall and paraphrased): ${String(better.label)}, ${describe(better)}`
             : 'no other configuration has recall@5 as high (overall and paraphrased)'),
