@@ -1,7 +1,8 @@
 /**
  * CPU time during a timed region, from /proc (Linux): what this benchmark's own processes used
- * (this process with its in-process worker and embedders, plus the private Temporal and Milvus),
- * and what every other process on the machine used meanwhile. On a shared machine the second
+ * (this process with its in-process worker and embedders, plus the private Temporal and Milvus, and
+ * the PostgreSQL server processes serving its own database: a turn's lexical leg runs there), and
+ * what every other process on the machine used meanwhile. On a shared machine the second
  * number says how far wall-clock throughput can be trusted; the first does not depend on it much.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import os from 'node:os';
 export interface CpuUse {
   /** CPU seconds of the measured processes. */
   ownSeconds: number;
-  /** CPU seconds of everything else on the machine (PostgreSQL, other users' jobs, the kernel). */
+  /** CPU seconds of everything else on the machine (other databases' PostgreSQL, other jobs, the kernel). */
   otherSeconds: number;
   /** `otherSeconds` as a share of all the CPU the machine had in that time (0–1). */
   otherShare: number;
@@ -61,17 +62,75 @@ function processSeconds(pid: number): number {
   }
 }
 
-/** Starts measuring; `pids` are the processes counted as the benchmark's own. */
+/** Databases whose PostgreSQL server processes count as the benchmark's own (`countDatabaseAsOwn`). */
+const ownDatabases = new Set<string>();
+
+/**
+ * From now on, the PostgreSQL server processes serving `database` count as the benchmark's own in
+ * every meter (a private stack's database: its queries are the product's work). Undo with the
+ * returned function.
+ */
+export function countDatabaseAsOwn(database: string): () => void {
+  ownDatabases.add(database);
+  return () => void ownDatabases.delete(database);
+}
+
+/**
+ * The server processes (backends) connected to one of `databases`, found by their process title
+ * (`postgres: <cluster>: <user> <database> <client> <state>`, PostgreSQL's default on Linux).
+ */
+export function postgresBackends(databases: ReadonlySet<string>): number[] {
+  if (databases.size === 0) return [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    let title: string;
+    try {
+      title = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0+$/, '');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!title.startsWith('postgres: ')) continue;
+    // After "postgres:" and the cluster name (when the title has one, it ends with ':'): user, database.
+    const [, second, third, fourth] = title.split(' ');
+    const database = second?.endsWith(':') ? fourth : third;
+    if (database !== undefined && databases.has(database)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Starts measuring; `pids` are the processes counted as the benchmark's own, with the server
+ * processes of its own databases (`countDatabaseAsOwn`): those found at the start by their CPU since,
+ * those that connected meanwhile by all of theirs. A backend that disconnects before the end takes
+ * its CPU in the window with it (counted as other processes').
+ */
 export function startCpuMeter(pids: number[]): CpuMeter {
   const started = performance.now();
   const busy = machineBusySeconds();
   const own = pids.map(processSeconds);
+  const databases = new Set(ownDatabases);
+  const backendsAtStart = new Map(
+    postgresBackends(databases)
+      .filter((pid) => !pids.includes(pid))
+      .map((pid) => [pid, processSeconds(pid)]),
+  );
   return {
     stop(childSeconds = 0) {
       const busyNow = machineBusySeconds();
       if (busy === undefined || busyNow === undefined) return undefined;
+      const backendSeconds = postgresBackends(databases)
+        .filter((pid) => !pids.includes(pid))
+        .reduce((sum, pid) => sum + Math.max(0, processSeconds(pid) - (backendsAtStart.get(pid) ?? 0)), 0);
       const ownSeconds =
-        childSeconds + pids.reduce((sum, pid, i) => sum + Math.max(0, processSeconds(pid) - own[i]!), 0);
+        childSeconds +
+        backendSeconds +
+        pids.reduce((sum, pid, i) => sum + Math.max(0, processSeconds(pid) - own[i]!), 0);
       const otherSeconds = Math.max(0, busyNow - busy - ownSeconds);
       const capacity = ((performance.now() - started) / 1000) * os.availableParallelism();
       const round = (n: number) => Math.round(n * 100) / 100;
