@@ -35,7 +35,7 @@ import { META_FIELDS, fromEntity } from '../adapters/milvus/milvus-schema';
 import { MilvusVectorStore } from '../adapters/milvus/milvus-store';
 import type { ChunkRow, VectorStore } from '../adapters/milvus/vector-store';
 import { searchChunkText } from '../adapters/postgres/chunk-text-search';
-import { createPool } from '../adapters/postgres/pool';
+import { countLiveChunks } from '../adapters/postgres/document-registry';
 import { liveIndex } from '../adapters/postgres/vector-indexes';
 import { searchLegs } from '../activities/chat/retrieve-chunks';
 import type { RankedSearch } from '../activities/chat/retrieve-chunks';
@@ -223,17 +223,9 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
   for (const q of all) questions.push({ ...q, vector: (await embedder.embed([q.question]))[0]! });
   log(`embedded ${questions.length} questions with ${identity.model}`);
 
-  // The full-text leg's own connection (one, never idle long enough to be replaced while timing), so
-  // its server process is counted as the benchmark's own CPU.
-  const textDb = createPool(stack.config.postgres.url, 1);
-  stack.onTeardown(() => textDb.end());
-  const backendPid = async () => (await textDb.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-  const { rows: countRows } = await textDb.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.tenant = c.tenant AND d.doc_id = c.doc_id
-     WHERE c.tenant = $1 AND c.version = d.live_version`,
-    [tenant],
-  );
-  const fulltextRows = countRows[0]!.n;
+  // The full-text leg runs on the stack's own pool: the CPU meters count the PostgreSQL server
+  // processes of the private database as the benchmark's own (bench/support/cpu-meter.ts).
+  const fulltextRows = await countLiveChunks(deps.db, tenant);
 
   const liteAddress = stack.config.milvus.address;
   const raw = new MilvusClient({ address: liteAddress, timeout: 60_000 });
@@ -252,7 +244,7 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
         vectors: [q.vector],
         limit: SEARCH_DEPTH,
       };
-      return searchLegs({ db: textDb, vectors: store, lexicalLeg }, search, q.question, q.vector, SEARCH_DEPTH);
+      return searchLegs({ db: deps.db, vectors: store, lexicalLeg }, search, q.question, q.vector, SEARCH_DEPTH);
     };
   const liteConfigs: Configuration[] = [
     {
@@ -309,13 +301,13 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
       milvus: null,
       lexical: 'postgres-fulltext',
       dense: false,
-      search: (q) => searchChunkText(textDb, { tenant, text: q.question, limit: SEARCH_DEPTH }),
+      search: (q) => searchChunkText(deps.db, { tenant, text: q.question, limit: SEARCH_DEPTH }),
     },
   ];
 
   const litePid = runningRecord(stack.config.paths.run, MILVUS)?.pid;
   await waitForIdle(litePid, signal);
-  const ownPids = [process.pid, await backendPid(), ...(litePid ? [litePid] : [])];
+  const ownPids = [process.pid, ...(litePid ? [litePid] : [])];
   log(`timing ${liteConfigs.length} configurations × ${questions.length} questions × ${options.rounds} rounds`);
   const liteMeter = startCpuMeter(ownPids);
   const liteRuns = await timeConfigurations(liteConfigs, questions, options.rounds, signal);
@@ -380,8 +372,7 @@ async function run(stack: PrivateStack, options: Options, log: (line: string) =>
             search: productSearch(store, collection, 'postgres'),
           },
         ];
-        // A connection idle through the copy and sealing may have been replaced: ask again.
-        const meter = startCpuMeter([process.pid, await backendPid(), ...(pid ? [pid] : [])]);
+        const meter = startCpuMeter([process.pid, ...(pid ? [pid] : [])]);
         const runs = await timeConfigurations(configs, questions, options.rounds, innerSignal);
         return {
           runs,
